@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COLLECTOR = "collector", "Collector"
+    SENIOR = "senior", "Senior collector"
+    MANAGER = "manager", "Manager"
+    ADMIN = "admin", "Administrator"
+
+
+class RecoupUserManager(UserManager["User"]):
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":  # type: ignore[override]
+        extra.setdefault("username", email)
+        return super().create_user(email=email, password=password, **extra)  # type: ignore[arg-type]
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":  # type: ignore[override]
+        extra.setdefault("username", email)
+        extra.setdefault("role", Role.ADMIN)
+        return super().create_superuser(email=email, password=password, **extra)  # type: ignore[arg-type]
+
+
+class User(AbstractUser):
+    """A person who logs in. Signs in with an e-mail address; the role decides what they may do."""
+
+    email = models.EmailField(unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.COLLECTOR)
+    timezone = models.CharField(max_length=64, default="UTC")
+    daily_capacity = models.PositiveIntegerField(default=40, help_text="Calls per day this collector can make.")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    objects = RecoupUserManager()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN) or self.is_superuser

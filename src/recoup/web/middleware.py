@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+# Paths anyone may reach: the login page itself and static assets.
+_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz")
+
+
+class LoginRequiredMiddleware:
+    """Every page needs a login unless it is on the short public list: safe by default."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if not request.user.is_authenticated and not path.startswith(_PUBLIC_PREFIXES) and not path.startswith("/admin/"):
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)
