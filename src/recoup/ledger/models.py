@@ -35,6 +35,8 @@ class Customer(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     attributes = models.JSONField(default=dict, blank=True)
+    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
+    import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +61,8 @@ class Contact(models.Model):
     preferred_channel = models.CharField(max_length=10, blank=True)
     preferred_hours = models.CharField(max_length=100, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
+    import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,6 +99,8 @@ class Invoice(models.Model):
     po_number = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
+    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
+    import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,6 +147,8 @@ class Payment(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices, default=Method.OTHER)
     reference = models.CharField(max_length=500, blank=True, help_text="Remittance text")
     attributes = models.JSONField(default=dict, blank=True)
+    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
+    import_hash = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,203 @@
+"""Column-at-a-time parsing and validation of canonical frames.
+
+Every check adds the failing rows to an error list (line, column, value, reason) instead of
+stopping at the first, so the user sees every bad row of a file at once.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable
+
+import polars as pl
+
+from recoup.imports.canonical import LINE
+from recoup.imports.errors import RowError
+
+MAX_INT_DIGITS = 15  # 10^15 minor units is far beyond any invoice and far within Int64
+_MULTIPLIER = {0: 1, 1: 10, 2: 100, 3: 1_000, 4: 10_000}
+_TRUE = ["true", "t", "yes", "y", "1", "x"]
+_FALSE = ["false", "f", "no", "n", "0", ""]
+ERROR_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+
+
+class Checker:
+    """Collects row errors as frames; `errors()` turns them into RowError values, in line order."""
+
+    def __init__(self, source_names: dict[str, str]) -> None:
+        self.source_names = source_names
+        self._frames: list[pl.DataFrame] = []
+
+    def name(self, column: str) -> str:
+        return self.source_names.get(column, column)
+
+    def flag(self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, *, value: pl.Expr | None = None) -> None:
+        """Record every row of `frame` where `bad` holds."""
+        value_expr = value if value is not None else (pl.col(column) if column in frame.columns else pl.lit(""))
+        reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+        hits = frame.filter(bad.fill_null(False)).select(
+            pl.col(LINE).alias("line"),
+            pl.lit(self.name(column)).alias("column"),
+            value_expr.cast(pl.String).fill_null("").alias("value"),
+            reason_expr.cast(pl.String).alias("reason"),
+        )
+        if hits.height:
+            self._frames.append(hits)
+
+    def add(self, errors: pl.DataFrame) -> None:
+        if errors.height:
+            self._frames.append(errors.select(list(ERROR_SCHEMA)).cast(ERROR_SCHEMA))  # type: ignore[arg-type]
+
+    @property
+    def bad_lines(self) -> pl.Series:
+        if not self._frames:
+            return pl.Series("line", [], dtype=pl.Int64)
+        return pl.concat(self._frames)["line"].unique()
+
+    def errors(self) -> list[RowError]:
+        if not self._frames:
+            return []
+        merged = pl.concat(self._frames).unique(maintain_order=True).sort("line", maintain_order=True)
+        return [RowError(line=r[0], column=r[1], value=r[2], reason=r[3]) for r in merged.iter_rows()]
+
+    def __bool__(self) -> bool:
+        return bool(self._frames)
+
+
+def require_present(frame: pl.DataFrame, check: Checker, columns: Iterable[str]) -> None:
+    for column in columns:
+        check.flag(frame, pl.col(column).is_null(), column, "required, but empty")
+
+
+def max_length(frame: pl.DataFrame, check: Checker, limits: dict[str, int]) -> None:
+    for column, limit in limits.items():
+        if column in frame.columns:
+            check.flag(frame, pl.col(column).str.len_chars() > limit, column, f"longer than {limit} characters")
+
+
+def parse_dates(
+    frame: pl.DataFrame, check: Checker, column: str, formats: tuple[str, ...], *, out: str | None = None
+) -> pl.DataFrame:
+    """Parse a text column into dates by the mapping's formats; ISO dates are always accepted."""
+    target = out or column
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(None, dtype=pl.Date).alias(target))
+    tries = [*formats, *(["%Y-%m-%d"] if "%Y-%m-%d" not in formats else [])]
+    parsed = pl.coalesce([pl.col(column).str.strptime(pl.Date, f, strict=False, exact=True) for f in tries])
+    frame = frame.with_columns(parsed.alias(f"__date_{target}"))
+    shown = " or ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%y", "YY") for f in formats)
+    check.flag(frame, pl.col(column).is_not_null() & pl.col(f"__date_{target}").is_null(), column, f"not a date (expected {shown})")
+    return frame.with_columns(pl.col(f"__date_{target}").alias(target)).drop(f"__date_{target}")
+
+
+def parse_int(frame: pl.DataFrame, check: Checker, column: str, *, minimum: int = 0, maximum: int = 10_000) -> pl.DataFrame:
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(column))
+    parsed = pl.col(column).str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    frame = frame.with_columns(parsed.alias("__int"))
+    check.flag(frame, pl.col(column).is_not_null() & pl.col("__int").is_null(), column, "not a whole number")
+    check.flag(frame, (pl.col("__int") < minimum) | (pl.col("__int") > maximum), column, f"must be between {minimum} and {maximum}")
+    return frame.with_columns(pl.col("__int").alias(column)).drop("__int")
+
+
+def parse_bool(frame: pl.DataFrame, check: Checker, column: str, *, default: bool = False) -> pl.DataFrame:
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(default).alias(column))
+    lowered = pl.col(column).str.to_lowercase()
+    check.flag(
+        frame, lowered.is_not_null() & ~lowered.is_in(_TRUE + _FALSE), column, "not a yes/no value (use true or false)"
+    )
+    return frame.with_columns(pl.when(lowered.is_null()).then(pl.lit(default)).otherwise(lowered.is_in(_TRUE)).alias(column))
+
+
+def parse_minor(
+    frame: pl.DataFrame,
+    check: Checker,
+    column: str,
+    *,
+    exponent: str,
+    currency: str,
+    decimal_sep: str,
+    thousands_sep: str,
+    out: str | None = None,
+) -> pl.DataFrame:
+    """Text amounts in major units → integer minor units, by the currency's exponent.
+
+    The same rules as kernel.money.parse_minor, column at a time: declared separators only,
+    groups of three, a sign before or after, accounting parentheses for negatives, and never
+    more decimals than the currency has (an import must not round anyone's money).
+    """
+    target = out or column
+    if column not in frame.columns:
+        return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(target))
+    d, t = re.escape(decimal_sep), re.escape(thousands_sep)
+    chars = "0-9" + d + t
+    shape = re.compile(rf"^\s*(\()?\s*([-+])?\s*([{chars}]+?)\s*(-)?\s*(\))?\s*$").pattern
+    grouped = rf"^(?:[0-9]{{1,3}}(?:{t}[0-9]{{3}})+|[0-9]+)(?:{d}[0-9]*)?$|^{d}[0-9]+$" if thousands_sep else rf"^[0-9]+(?:{d}[0-9]*)?$|^{d}[0-9]+$"
+    parts = frame.select(
+        pl.col(column).str.extract_groups(shape).struct.rename_fields(["lp", "sign", "num", "trail", "rp"]).alias("p"),
+        pl.col(exponent).alias("exp"),
+    ).unnest("p")
+    number = pl.col("num")
+    well_formed = number.is_not_null() & number.str.contains(grouped) & (pl.col("lp").is_null() == pl.col("rp").is_null())
+    signs = pl.col("sign").is_not_null().cast(pl.Int8) + pl.col("trail").is_not_null().cast(pl.Int8) + pl.col("lp").is_not_null().cast(pl.Int8)
+    plain = number.str.replace_all(t, "", literal=True) if thousands_sep else number
+    plain = plain.str.replace(d, ".", literal=True) if decimal_sep != "." else plain
+    split = plain.str.extract_groups(r"^([0-9]*)(?:\.([0-9]*))?$").struct.rename_fields(["int", "frac"])
+    parts = parts.with_columns(well_formed.alias("ok"), signs.alias("signs"), split.alias("s")).unnest("s")
+    int_digits = pl.col("int").str.strip_chars_start("0").str.len_chars()
+    frac = pl.col("frac").fill_null("")
+    frac_len = frac.str.len_chars()
+    frac_digits = frac.str.strip_chars_end("0").str.len_chars()  # trailing zeros never lose money
+    multiplier = pl.col("exp").replace_strict(_MULTIPLIER, default=None, return_dtype=pl.Int64)
+    magnitude = (
+        pl.col("int").replace("", "0").cast(pl.Int64, strict=False) * multiplier
+        + frac.str.pad_end(4, "0").str.slice(0, pl.col("exp")).replace("", "0").cast(pl.Int64, strict=False)
+    )
+    negative = pl.col("sign").eq("-").fill_null(False) | pl.col("trail").is_not_null() | pl.col("lp").is_not_null()
+    parts = parts.with_columns(
+        pl.when(pl.col("ok") & (pl.col("signs") <= 1) & (int_digits <= MAX_INT_DIGITS) & (frac_digits <= pl.col("exp")))
+        .then(pl.when(negative).then(-magnitude).otherwise(magnitude))
+        .otherwise(None)
+        .alias("minor"),
+        int_digits.alias("int_digits"),
+        frac_digits.alias("frac_digits"),
+        frac_len.alias("frac_len"),
+    )
+    frame = frame.with_columns(
+        parts["minor"].alias(f"__minor_{target}"),
+        parts["ok"].alias("__ok"),
+        parts["signs"].alias("__signs"),
+        parts["int_digits"].alias("__idig"),
+        parts["frac_digits"].alias("__fdig"),
+    )
+    present = pl.col(column).is_not_null() & pl.col(exponent).is_not_null()
+    sep_hint = f"decimal separator {decimal_sep!r}" + (f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator")
+    check.flag(frame, present & ~pl.col("__ok"), column, f"not an amount ({sep_hint})")
+    check.flag(frame, present & pl.col("__ok") & (pl.col("__signs") > 1), column, "more than one sign")
+    check.flag(frame, present & pl.col("__ok") & (pl.col("__idig") > MAX_INT_DIGITS), column, "amount too large")
+    check.flag(
+        frame,
+        present & pl.col("__ok") & (pl.col("__fdig") > pl.col(exponent)),
+        column,
+        pl.format("more decimals than {} allows ({})", pl.col(currency), pl.col(exponent)),
+    )
+    return frame.with_columns(pl.col(f"__minor_{target}").alias(target)).drop(
+        [f"__minor_{target}", "__ok", "__signs", "__idig", "__fdig"]
+    )
+
+
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def duplicates(frame: pl.DataFrame, check: Checker, keys: list[str], column: str) -> None:
+    """Flag the second and later rows that repeat a key within the same file."""
+    first = pl.col(LINE).min().over(keys)
+    check.flag(
+        frame,
+        pl.all_horizontal([pl.col(k).is_not_null() for k in keys]) & (pl.col(LINE) != first),
+        column,
+        pl.format("appears twice in this file (first at line {})", first),
+    )

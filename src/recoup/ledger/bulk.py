@@ -1,0 +1,154 @@
+"""Set-based reads and writes for bulk work (imports, the demo): the ORM serves single objects.
+
+PostgreSQL gets COPY; SQLite gets executemany inside the caller's transaction, which is as
+fast as SQLite goes from Python. Every function runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+BATCH = 50_000
+_SQLITE_PARAMS = 900  # below SQLite's host-parameter limit on every build
+
+
+def is_postgres(connection: BaseDatabaseWrapper) -> bool:
+    return connection.vendor == "postgresql"
+
+
+def fetch_frame(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any] = (), *, schema: dict[str, Any]) -> pl.DataFrame:
+    """Run a query and return its rows as a frame with the given column names and types."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    frame = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
+    return frame.with_columns([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def reserve_ids(connection: BaseDatabaseWrapper, table: str, count: int) -> pl.Series:
+    """Ids for rows about to be inserted, so dependants (audit, allocations) can name them first."""
+    if count == 0:
+        return pl.Series("id", [], dtype=pl.Int64)
+    with connection.cursor() as cursor:
+        if is_postgres(connection):
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return pl.Series("id", [r[0] for r in cursor.fetchall()], dtype=pl.Int64)
+        # The import holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else can take these.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        start = int(cursor.fetchone()[0]) + 1
+        return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")
+
+
+def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values in the text forms Django's SQLite backend writes and reads back."""
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            casts.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            casts.append(pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
+        elif dtype == pl.Boolean:
+            casts.append(pl.col(name).cast(pl.Int8))
+    return frame.with_columns(casts) if casts else frame
+
+
+def insert_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFrame) -> int:
+    """Insert every row of `frame` (its column names are the table's) and return the count."""
+    if frame.height == 0:
+        return 0
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in frame.columns)
+    with connection.cursor() as cursor:
+        if is_postgres(connection):
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            for start in range(0, frame.height, BATCH * 4):
+                buffer = io.BytesIO()
+                _for_postgres(frame.slice(start, BATCH * 4)).write_csv(buffer, include_header=False)
+                with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(buffer.getbuffer())
+            return frame.height
+        placeholders = ", ".join(["?"] * frame.width)
+        sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({placeholders})"
+        raw = cursor.cursor  # sqlite3's own cursor: qmark parameters, no per-call rewriting
+        for start in range(0, frame.height, BATCH):
+            raw.executemany(sql, _for_sqlite(frame.slice(start, BATCH)).iter_rows())
+    return frame.height
+
+
+def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            casts.append(pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00"))
+    return frame.with_columns(casts) if casts else frame
+
+
+def update_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFrame, *, key: str = "id") -> int:
+    """Set every non-key column of `frame` on the row whose `key` matches."""
+    if frame.height == 0:
+        return 0
+    qn = connection.ops.quote_name
+    targets = [c for c in frame.columns if c != key]
+    with connection.cursor() as cursor:
+        if is_postgres(connection):
+            temp = f"_upd_{table}"
+            cursor.execute(f"CREATE TEMP TABLE {qn(temp)} (LIKE {qn(table)} INCLUDING DEFAULTS) ON COMMIT DROP")
+            insert_frame(connection, temp, frame)
+            sets = ", ".join(f"{qn(c)} = u.{qn(c)}" for c in targets)
+            cursor.execute(f"UPDATE {qn(table)} AS t SET {sets} FROM {qn(temp)} AS u WHERE t.{qn(key)} = u.{qn(key)}")
+            cursor.execute(f"DROP TABLE {qn(temp)}")
+            return frame.height
+        sets = ", ".join(f"{qn(c)} = ?" for c in targets)
+        sql = f"UPDATE {qn(table)} SET {sets} WHERE {qn(key)} = ?"
+        ordered = _for_sqlite(frame.select([*targets, key]))
+        raw = cursor.cursor
+        for start in range(0, ordered.height, BATCH):
+            raw.executemany(sql, ordered.slice(start, BATCH).iter_rows())
+    return frame.height
+
+
+def delete_ids(connection: BaseDatabaseWrapper, table: str, ids: Sequence[int]) -> None:
+    qn = connection.ops.quote_name
+    ids = list(ids)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), _SQLITE_PARAMS):
+            chunk = ids[start : start + _SQLITE_PARAMS]
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def recompute_balances(
+    connection: BaseDatabaseWrapper, invoice_ids: Sequence[int] | None = None, payment_ids: Sequence[int] | None = None
+) -> None:
+    """Derive open and unapplied amounts from allocations.
+
+    `None` means every row; an empty list means none. The check constraints on the two
+    derived columns turn an over-allocation into an IntegrityError here, which rolls the
+    caller's transaction back.
+    """
+    invoice_sql = (
+        "UPDATE ledger_invoice SET open_amount = amount"
+        " - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.invoice_id = ledger_invoice.id), 0)"
+        " - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.credit_note_id = ledger_invoice.id), 0)"
+    )
+    payment_sql = (
+        "UPDATE ledger_payment SET unapplied_amount = amount"
+        " - COALESCE((SELECT SUM(a.amount) FROM ledger_allocation a WHERE a.payment_id = ledger_payment.id), 0)"
+    )
+    with connection.cursor() as cursor:
+        for sql, ids in ((invoice_sql, invoice_ids), (payment_sql, payment_ids)):
+            if ids is None:
+                cursor.execute(sql)
+                continue
+            ids = sorted(set(ids))
+            for start in range(0, len(ids), _SQLITE_PARAMS):
+                chunk = ids[start : start + _SQLITE_PARAMS]
+                cursor.execute(f"{sql} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
