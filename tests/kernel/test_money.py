@@ -177,7 +177,8 @@ def test_parse_examples(text: str, currency: str, decimal_sep: str, thousands_se
         ("1e5", "USD", ".", "", "not a number"),
         ("١٢", "USD", ".", "", "not a number"),
         ("12.5", "JPY", ".", "", "more decimals than JPY allows (0)"),
-        ("12.00", "JPY", ".", "", "more decimals than JPY allows (0)"),
+        ("12.01", "JPY", ".", "", "more decimals than JPY allows (0)"),
+        ("1.2345", "BHD", ".", "", "more decimals than BHD allows (3)"),
         ("12.345", "USD", ".", "", "more decimals than USD allows (2)"),
         ("1.2345", "BHD", ".", "", "more decimals than BHD allows (3)"),
         ("1,23,4.00", "USD", ".", ",", "thousands separator in the wrong place"),
@@ -339,3 +340,9 @@ def test_split_evenly_properties(total: int, n: int) -> None:
 def test_equal_weights_ties_go_to_the_earliest(total: int, weight: int) -> None:
     parts = allocate(total, [weight, weight, weight])
     assert parts == sorted(parts, reverse=True)
+
+
+def test_trailing_zeros_beyond_the_exponent_are_accepted() -> None:
+    # Exports often print every amount with two decimals; zeros never change the money.
+    assert parse_minor("50000.00", "JPY") == 50000
+    assert parse_minor("1.2300", "USD") == 123

@@ -49,7 +49,6 @@ def _read_csv_columnar(path: Path, options: ReadOptions) -> pl.DataFrame:
             infer_schema=False,
             separator=options.delimiter,
             encoding="utf8",
-            missing_utf8_is_empty_string=False,
             raise_if_empty=True,
         )
     except pl.exceptions.NoDataError as exc:

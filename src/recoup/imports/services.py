@@ -61,7 +61,7 @@ class ImportResult:
             "run_id": self.run_id,
             "checksum": self.checksum,
             "error_file": self.error_file,
-            "errors": [e.__dict__ if hasattr(e, "__dict__") else _error_dict(e) for e in self.errors[:1000]],
+            "errors": [_error_dict(e) for e in self.errors[:1000]],
         }
 
 
@@ -208,11 +208,13 @@ def _run(
                 progress=progress,
             )
             prepared = handler.prepare(job)
+            if prepared.check and not skip_invalid:
+                raise ImportRejected(prepared.check.errors(), rows=frame.height)
+            plan = handler.plan(job, prepared)  # may find more errors, against the ledger
             result.errors = prepared.check.errors()
             result.invalid = int(prepared.check.bad_lines.len())
             if result.errors and not skip_invalid:
                 raise ImportRejected(result.errors, rows=frame.height)
-            plan = handler.plan(job, prepared)
             result.created, result.updated, result.unchanged = plan.counts()
             if dry_run:
                 transaction.set_rollback(True)
@@ -238,7 +240,8 @@ def _run(
             run.finished_at = timezone.now()
             run.save(update_fields=["finished_at"])
             result.run_id = run.pk
-    except ImportRejected:
+    except ImportRejected as rejection:
+        result.invalid = len({e.line for e in rejection.errors})
         _record_rejection(entity, filename, checksum, mapping, user, label, started, frame.height, result)
         raise
     except IntegrityError as exc:

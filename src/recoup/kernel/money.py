@@ -337,6 +337,9 @@ def parse_minor(text: str, currency: str, *, decimal_sep: str = ".", thousands_s
             )
         raise MoneyParseError(original, "not a number")
 
+    # Trailing zeros never change the amount ("50000.00" JPY is 50000), so only significant
+    # decimals beyond the currency's exponent are refused.
+    fraction = fraction.rstrip("0") if len(fraction) > exponent else fraction
     if len(fraction) > exponent:
         raise MoneyParseError(original, f"more decimals than {code} allows ({exponent})")
 

@@ -1,0 +1,35 @@
+"""`recoup init`: create or upgrade the database; with --demo, load the demo company into an empty one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Create or migrate the database; --demo loads the demo company when the ledger is empty."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="load the demo company if there are no customers yet")
+        parser.add_argument("--customers", type=int, default=None)
+        parser.add_argument("--invoices", type=int, default=None)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("database ready")
+        if not opts["demo"]:
+            return
+        from recoup.ledger.models import Customer
+
+        if Customer.objects.exists():
+            self.stdout.write("the ledger already has customers; the demo company was not loaded")
+            return
+        extra: dict[str, Any] = {}
+        if opts["customers"]:
+            extra["customers"] = opts["customers"]
+        if opts["invoices"]:
+            extra["invoices"] = opts["invoices"]
+        call_command("demo", as_of=dt.date.today().isoformat(), **extra)
