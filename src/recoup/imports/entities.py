@@ -466,7 +466,7 @@ class InvoicesHandler:
         f = _exponents(f, check, "currency")
         f = parse_minor(f, check, "amount", exponent="__exp", currency="currency", decimal_sep=m.decimal_separator, thousands_sep=m.thousands_separator)
         if m.group_lines_by:
-            f = self._group_lines(f)
+            f = self._group_lines(f, m.sum_columns)
         if m.credit_indicator is not None:
             f = f.with_columns(
                 pl.when(pl.col(CREDIT_FLAG)).then(pl.lit("credit_note")).otherwise(pl.col("kind")).alias("kind"),
@@ -504,12 +504,16 @@ class InvoicesHandler:
         rows = rows.with_columns(_fingerprint(rows, self.fields))
         return Prepared(rows=rows, check=check)
 
-    def _group_lines(self, f: pl.DataFrame) -> pl.DataFrame:
-        """Exports with one row per invoice line (Xero): one invoice per ref, amounts summed."""
-        sums = ["amount"]
-        others = [c for c in f.columns if c not in (*sums, "invoice_ref", "source")]
-        return f.group_by(["source", "invoice_ref"], maintain_order=True).agg(
-            pl.col("amount").sum(), *[pl.col(c).first() for c in others if c != LINE], pl.col(LINE).min()
+    def _group_lines(self, f: pl.DataFrame, sum_columns: tuple[str, ...]) -> pl.DataFrame:
+        """Exports with one row per invoice line (Xero): one invoice per ref.
+
+        Columns in `sum_columns` are added up over the lines; every other column is taken from
+        the first line (Xero repeats the invoice total on each line, so it is not summed).
+        """
+        keys = ["source", "invoice_ref"]
+        others = [c for c in f.columns if c not in (*keys, *sum_columns, LINE)]
+        return f.group_by(keys, maintain_order=True).agg(
+            *[pl.col(c).sum() for c in sum_columns if c in f.columns], *[pl.col(c).first() for c in others], pl.col(LINE).min()
         )
 
     def _create_missing_customers(self, job: Job, f: pl.DataFrame, check: Checker) -> pl.DataFrame:

@@ -101,7 +101,9 @@ def update_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
     with connection.cursor() as cursor:
         if is_postgres(connection):
             temp = f"_upd_{table}"
-            cursor.execute(f"CREATE TEMP TABLE {qn(temp)} (LIKE {qn(table)} INCLUDING DEFAULTS) ON COMMIT DROP")
+            # CREATE TABLE AS copies the column types but not the NOT NULL constraints.
+            cols = ", ".join(qn(c) for c in frame.columns)
+            cursor.execute(f"CREATE TEMP TABLE {qn(temp)} ON COMMIT DROP AS SELECT {cols} FROM {qn(table)} WITH NO DATA")
             insert_frame(connection, temp, frame)
             sets = ", ".join(f"{qn(c)} = u.{qn(c)}" for c in targets)
             cursor.execute(f"UPDATE {qn(table)} AS t SET {sets} FROM {qn(temp)} AS u WHERE t.{qn(key)} = u.{qn(key)}")
