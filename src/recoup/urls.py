@@ -1,6 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from recoup.web.forms import AdminEmailAuthenticationForm
+
+# The admin has its own login page; it must be throttled by django-axes like /login/.
+admin.site.login_form = AdminEmailAuthenticationForm
+admin.site.site_header = "recoup administration"
+admin.site.site_title = "recoup admin"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("recoup.web.urls")),

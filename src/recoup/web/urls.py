@@ -1,3 +1,15 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
+from django.views.generic import RedirectView
 
-urlpatterns: list = []
+from recoup.web import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customer-list", permanent=False), name="home"),
+    path("login/", views.RecoupLoginView.as_view(), name="login"),
+    # Django's LogoutView accepts POST only, so a link or prefetch cannot log anyone out.
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+    path("customers/", views.customer_list, name="customer-list"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+]

@@ -1,0 +1,166 @@
+"""Reads of the ledger for pages and APIs. Nothing here writes.
+
+Balances are computed with correlated subqueries over the invoice table rather than
+JOIN + GROUP BY: joining customers to invoices (and to contacts for search) multiplies rows
+before the aggregate, which is both wrong (sums counted twice) and slow at 2M invoices. Each
+subquery walks the (customer, open_amount) index for `open_amount > 0`, so closed items —
+the vast majority — are never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from recoup.ledger.models import Contact, Customer, Invoice, Payment
+
+# Public sort keys → ORM ordering. The primary key breaks ties so pagination is stable.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "open": ("open_balance", "name", "pk"),
+    "-open": ("-open_balance", "name", "pk"),
+    "overdue": ("overdue_balance", "name", "pk"),
+    "-overdue": ("-overdue_balance", "-open_balance", "name", "pk"),
+    "ref": ("customer_ref",),
+}
+DEFAULT_SORT = "-overdue"
+
+_DEBIT_KINDS = (Invoice.Kind.INVOICE, Invoice.Kind.DEBIT_NOTE)
+
+
+def visible_customers(user: Any) -> QuerySet[Customer]:
+    """The customers `user` may see. The one place role scoping lives.
+
+    Every logged-in user sees every customer for now; portfolio restrictions (a collector
+    sees their own portfolio) will be added here so that every list and page follows.
+    """
+    return Customer.objects.all()
+
+
+def _open_items_of_outer_customer() -> QuerySet[Invoice]:
+    # order_by() clears Invoice.Meta.ordering, which would otherwise leak into the GROUP BY.
+    return Invoice.objects.filter(customer=OuterRef("pk"), open_amount__gt=0).order_by()
+
+
+def _aggregate_subquery(queryset: QuerySet[Invoice], expression: Any, output_field: Any) -> Subquery:
+    """One aggregate over one customer's rows, as a scalar subquery."""
+    return Subquery(
+        queryset.values("customer").annotate(result=expression).values("result")[:1],
+        output_field=output_field,
+    )
+
+
+def _signed_open_amount() -> Case:
+    # A credit note's open amount is unused credit: it lowers what the customer owes.
+    return Case(
+        When(kind=Invoice.Kind.CREDIT_NOTE, then=-F("open_amount")),
+        default=F("open_amount"),
+        output_field=BigIntegerField(),
+    )
+
+
+def with_balances(queryset: QuerySet[Customer], *, as_of: dt.date) -> QuerySet[Customer]:
+    """Annotate open_balance, overdue_balance, oldest_due and open_items (minor units, customer's currency)."""
+    open_items = _open_items_of_outer_customer()
+    debits = open_items.filter(kind__in=_DEBIT_KINDS)
+    zero = Value(0, output_field=BigIntegerField())
+    return queryset.annotate(
+        open_balance=Coalesce(_aggregate_subquery(open_items, Sum(_signed_open_amount()), BigIntegerField()), zero),
+        overdue_balance=Coalesce(
+            _aggregate_subquery(debits.filter(due_date__lt=as_of), Sum("open_amount"), BigIntegerField()),
+            zero,
+        ),
+        oldest_due=_aggregate_subquery(debits, Min("due_date"), DateField()),
+        open_items=Coalesce(_aggregate_subquery(open_items, Count("pk"), IntegerField()), Value(0, output_field=IntegerField())),
+    )
+
+
+def _search(queryset: QuerySet[Customer], search: str) -> QuerySet[Customer]:
+    term = search.strip()
+    if not term:
+        return queryset
+    # EXISTS rather than a join on contacts: a customer with three matching contacts must
+    # still appear once, and the balances must not be multiplied.
+    contact_match = Contact.objects.filter(customer=OuterRef("pk")).filter(Q(email__icontains=term) | Q(phone__icontains=term))
+    return queryset.filter(Q(name__icontains=term) | Q(customer_ref__icontains=term) | Exists(contact_match))
+
+
+def customer_list(*, user: Any, search: str = "", sort: str = DEFAULT_SORT, as_of: dt.date) -> QuerySet[Customer]:
+    """Customers `user` may see, matching `search`, with balances as of `as_of`, ordered by `sort`.
+
+    Raises ValueError for an unknown sort key; the view decides what to do with bad input.
+    """
+    if sort not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}")
+    queryset = _search(visible_customers(user), search).select_related("collector")
+    return with_balances(queryset, as_of=as_of).order_by(*SORT_KEYS[sort])
+
+
+def customer_detail(pk: int, *, user: Any) -> Customer:
+    """One customer with collector, parent and contacts loaded; Customer.DoesNotExist if not visible to `user`.
+
+    Takes the user so a later portfolio restriction covers direct links, not only the list.
+    """
+    return visible_customers(user).select_related("collector", "parent").prefetch_related("contacts").get(pk=pk)
+
+
+def days_overdue(due_date: dt.date, as_of: dt.date) -> int:
+    """Days past due on `as_of`; 0 when not yet due."""
+    return max(0, (as_of - due_date).days)
+
+
+def open_items(customer: Customer, as_of: dt.date) -> list[Invoice]:
+    """Invoices, debit and credit notes with something left open, oldest due first.
+
+    Each carries `days_overdue` (None for a credit note: unused credit is not late).
+    """
+    items = list(Invoice.objects.filter(customer=customer, open_amount__gt=0).order_by("due_date", "invoice_ref", "pk"))
+    for item in items:
+        item.days_overdue = None if item.is_credit else days_overdue(item.due_date, as_of)  # type: ignore[attr-defined]
+    return items
+
+
+@dataclass(frozen=True)
+class OpenItemTotals:
+    """Totals of a list of open items, in minor units of the customer's currency."""
+
+    open_balance: int
+    overdue_balance: int
+    unused_credit: int
+    count: int
+
+
+def open_item_totals(items: list[Invoice]) -> OpenItemTotals:
+    """Totals over what open_items() returned, so the page and its table cannot disagree."""
+    debit = sum(i.open_amount for i in items if not i.is_credit)
+    credit = sum(i.open_amount for i in items if i.is_credit)
+    overdue = sum(i.open_amount for i in items if not i.is_credit and getattr(i, "days_overdue", 0))
+    return OpenItemTotals(open_balance=debit - credit, overdue_balance=overdue, unused_credit=credit, count=len(items))
+
+
+def recent_payments(customer: Customer, limit: int = 20) -> list[Payment]:
+    """The customer's latest payments, newest first, with the invoices they were applied to."""
+    return list(
+        Payment.objects.filter(customer=customer).order_by("-received_on", "-pk").prefetch_related("allocations__invoice")[:limit]
+    )

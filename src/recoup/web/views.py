@@ -1,0 +1,73 @@
+"""HTML pages. Views stay thin: parse the request, call a selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.views import LoginView
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from recoup.ledger import selectors
+from recoup.ledger.models import Customer
+from recoup.web.forms import EmailAuthenticationForm
+
+CUSTOMERS_PER_PAGE = 50
+
+
+def _today() -> dt.date:
+    # The edge decides "today"; selectors and rules only ever receive it as as_of.
+    return timezone.localdate()
+
+
+class RecoupLoginView(LoginView):
+    template_name = "registration/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def customer_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:200]
+    sort = request.GET.get("sort", selectors.DEFAULT_SORT)
+    if sort not in selectors.SORT_KEYS:
+        sort = selectors.DEFAULT_SORT
+    as_of = _today()
+    customers = selectors.customer_list(user=request.user, search=q, sort=sort, as_of=as_of)
+    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "q": q, "sort": sort, "as_of": as_of, "nav": "customers"}
+    template = "web/customer_list.html"
+    htmx = getattr(request, "htmx", None)
+    # A history restore asks for the whole page even though it comes from htmx.
+    if htmx and htmx.target == "customer-results" and not htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        customer = selectors.customer_detail(pk, user=request.user)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer") from None
+    as_of = _today()
+    items = selectors.open_items(customer, as_of)
+    context = {
+        "nav": "customers",
+        "customer": customer,
+        "as_of": as_of,
+        "items": items,
+        "totals": selectors.open_item_totals(items),
+        "payments": selectors.recent_payments(customer),
+    }
+    return render(request, "web/customer_detail.html", context)
