@@ -142,8 +142,8 @@ def parse_minor(
     number = pl.col("num")
     well_formed = number.is_not_null() & number.str.contains(grouped) & (pl.col("lp").is_null() == pl.col("rp").is_null())
     signs = pl.col("sign").is_not_null().cast(pl.Int8) + pl.col("trail").is_not_null().cast(pl.Int8) + pl.col("lp").is_not_null().cast(pl.Int8)
-    plain = number.str.replace_all(t, "", literal=True) if thousands_sep else number
-    plain = plain.str.replace(d, ".", literal=True) if decimal_sep != "." else plain
+    plain = number.str.replace_all(thousands_sep, "", literal=True) if thousands_sep else number
+    plain = plain.str.replace(decimal_sep, ".", literal=True) if decimal_sep != "." else plain
     split = plain.str.extract_groups(r"^([0-9]*)(?:\.([0-9]*))?$").struct.rename_fields(["int", "frac"])
     parts = parts.with_columns(well_formed.alias("ok"), signs.alias("signs"), split.alias("s")).unnest("s")
     int_digits = pl.col("int").str.strip_chars_start("0").str.len_chars()
@@ -174,7 +174,9 @@ def parse_minor(
     )
     present = pl.col(column).is_not_null() & pl.col(exponent).is_not_null()
     sep_hint = f"decimal separator {decimal_sep!r}" + (f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator")
-    check.flag(frame, present & ~pl.col("__ok"), column, f"not an amount ({sep_hint})")
+    # A value that is not a well-formed amount, or that slipped through without a value, is refused.
+    check.flag(frame, present & (~pl.col("__ok") | pl.col(f"__minor_{target}").is_null() & (pl.col("__signs") <= 1)
+                                 & (pl.col("__idig") <= MAX_INT_DIGITS) & (pl.col("__fdig") <= pl.col(exponent))), column, f"not an amount ({sep_hint})")
     check.flag(frame, present & pl.col("__ok") & (pl.col("__signs") > 1), column, "more than one sign")
     check.flag(frame, present & pl.col("__ok") & (pl.col("__idig") > MAX_INT_DIGITS), column, "amount too large")
     check.flag(
