@@ -529,24 +529,13 @@ def _customers(rng: _Rng, n: int, as_of: date) -> pl.DataFrame:
     # Region and its zone, for the countries with regions.
     region = pl.Series("region", [""] * n, dtype=pl.String)
     region_zone = df["country_zone"]
-    u_region = rng.uniform("customer.region", n)
     for ci, c in enumerate(COUNTRIES):
         if not c.regions:
             continue
-        total = sum(w for _, _, w in c.regions)
+        pick = rng.choice(f"customer.region.{c.code}", n, [w for _, _, w in c.regions])
         mask = df["country_idx"] == ci
-        cum = 0.0
-        pick_region = pl.lit(c.regions[-1][0])
-        pick_zone = pl.lit(c.regions[-1][1])
-        chain_r = pl.when(pl.lit(False)).then(pl.lit(""))
-        chain_z = pl.when(pl.lit(False)).then(pl.lit(""))
-        for code, zone, w in c.regions[:-1]:
-            cum += w / total
-            chain_r = chain_r.when(pl.col("u") < cum).then(pl.lit(code))
-            chain_z = chain_z.when(pl.col("u") < cum).then(pl.lit(zone))
-        tmp = pl.DataFrame({"u": u_region}).select(r=chain_r.otherwise(pick_region), z=chain_z.otherwise(pick_zone))
-        region = pl.select(pl.when(mask).then(tmp["r"]).otherwise(region)).to_series()
-        region_zone = pl.select(pl.when(mask).then(tmp["z"]).otherwise(region_zone)).to_series()
+        region = pl.select(pl.when(mask).then(_pick([r for r, _, _ in c.regions], pick)).otherwise(region)).to_series()
+        region_zone = pl.select(pl.when(mask).then(_pick([z for _, z, _ in c.regions], pick)).otherwise(region_zone)).to_series()
     df = df.with_columns(region=region, zone=region_zone)
 
     # Names: consumers are people, everyone else a company in the country's style.
@@ -790,7 +779,7 @@ def _contacts(rng: _Rng, cust: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _by_currency(values: dict[str, float] | dict[str, int], dtype: pl.DataType) -> pl.Expr:
+def _by_currency(values: dict[str, float] | dict[str, int], dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
     """A per-currency constant looked up through the enum's physical code (cheap on millions)."""
     table = pl.Series([values[c] for c in FX_PER_USD], dtype=dtype)
     return pl.lit(table).gather(pl.col("currency").to_physical())
@@ -1031,7 +1020,7 @@ def _payments(rng: _Rng, cust: pl.DataFrame, docs: pl.DataFrame, as_of: date) ->
     ).sort("day", "group", "doc")
     events = events.with_columns(pay=(pl.col("group") != pl.col("group").shift(1)).fill_null(True).cum_sum().cast(pl.Int64))
     events = events.with_columns(amount=pl.col("applied").sum().over("pay"), rows=pl.len().over("pay"))
-    n_pay = int(events["pay"].max() or 0) if events.height else 0
+    n_pay = int(events.select(pl.col("pay").max().fill_null(0)).item())
 
     # A few overpayments leave cash unapplied on the payment itself.
     over = rng.uniform("pay.over", events.height) < 0.004
