@@ -36,7 +36,7 @@ from recoup.imports.parsing import (
 from recoup.imports.transform import CREDIT_FLAG, DUE_BASELINE, DUE_DAYS
 from recoup.kernel.money import UnknownCurrency, currency_exponent
 from recoup.kernel.phone import InvalidPhone, normalize_phone
-from recoup.ledger.bulk import delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
+from recoup.ledger.bulk import bulk_load, delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DEFAULT_TERMS_DAYS = 30
@@ -113,10 +113,10 @@ def _attributes(frame: pl.DataFrame, extra: tuple[str, ...]) -> pl.Series:
 
 def _fingerprint(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
     """A stable digest of a row's meaningful values (Polars' own hash may change between versions)."""
-    encoded = frame.select(pl.struct(columns).struct.json_encode().alias("j"))["j"]
-    return pl.Series(
-        "import_hash", [hashlib.blake2b(s.encode(), digest_size=16).hexdigest() for s in encoded.to_list()], dtype=pl.String
-    )
+    encoded = frame.select(pl.struct(columns).struct.json_encode().cast(pl.Binary).alias("j"))["j"].to_list()
+    blake = hashlib.blake2b
+    digests = pl.Series("import_hash", [blake(b, digest_size=16).digest() for b in encoded], dtype=pl.Binary)
+    return digests.bin.encode("hex")
 
 
 def _exponents(frame: pl.DataFrame, check: Checker, column: str) -> pl.DataFrame:
@@ -140,8 +140,21 @@ def _customers(job: Job) -> pl.DataFrame:
     )
 
 
-def _audit(job: Job, object_type: str, changes: pl.DataFrame) -> None:
-    """changes: object_id, object_ref, action, before (JSON text or null), after (JSON text)."""
+def _audit(job: Job, object_type: str, changes: pl.DataFrame, *, created: pl.Series | None = None) -> None:
+    """Audit an import: one event per changed row (before/after), one for all the rows it created.
+
+    Created rows point at the import run (actor, time, file checksum), so a creation is traced
+    without writing a second row for each of a million invoices; every later change to them
+    gets an event of its own.
+    """
+    if created is not None and created.len():
+        changes = pl.concat([
+            changes,
+            pl.DataFrame({
+                "object_id": [None], "object_ref": [f"{created.len()} rows"], "action": ["import.create"], "before": [None],
+                "after": [json.dumps({"created": created.len(), "first": created[0], "last": created[-1], "import_run": job.run_id})],
+            }, schema=changes.schema),
+        ])
     if changes.height == 0:
         return
     frame = changes.select(
@@ -168,6 +181,7 @@ def _stamp(job: Job, frame: pl.DataFrame, *, created: bool) -> pl.DataFrame:
     cols = [now.alias("updated_at")]
     if created:
         cols.append(now.alias("created_at"))
+        cols.append(pl.lit(job.run_id, dtype=pl.Int64).alias("import_run_id"))
     return frame.with_columns(cols)
 
 
@@ -335,7 +349,7 @@ class CustomersHandler:
             "id", "customer_ref", "name", "country", "region", "timezone", "currency", "payment_terms_days", "credit_limit",
             "segment", "is_consumer", "collector_id", "parent_id", "status", "attributes", "import_hash",
         ]
-        new = _stamp(job, created.join(ids, on="parent_ref", how="left"), created=True).select([*columns, "created_at", "updated_at"])
+        new = _stamp(job, created.join(ids, on="parent_ref", how="left"), created=True).select([*columns, "created_at", "updated_at", "import_run_id"])
         job.report("customers", 0, new.height + plan.updated.height)
         insert_frame(conn, "ledger_customer", new)
         changed = _stamp(job, plan.updated.join(ids, on="parent_ref", how="left"), created=False).select([*columns, "updated_at"]).drop("customer_ref")
@@ -348,13 +362,11 @@ class CustomersHandler:
 
         after_cols = ["customer_ref", *[c for c in self.fields if c != "attributes"]]
         audit = pl.concat([
-            created.select(pl.col("id").alias("object_id"), pl.col("customer_ref").alias("object_ref"), pl.lit("import.create").alias("action"),
-                           pl.lit(None, dtype=pl.String).alias("before"), pl.struct(after_cols).struct.json_encode().alias("after")),
             plan.updated.select(pl.col("id").alias("object_id"), pl.col("customer_ref").alias("object_ref"), pl.lit("import.update").alias("action"),
                                 pl.struct([pl.col(f"{c}_old").alias(c) for c in ("name", "country", "region", "timezone", "currency", "payment_terms_days", "credit_limit", "segment", "is_consumer", "collector_id", "status")]).struct.json_encode().alias("before"),
                                 pl.struct(after_cols).struct.json_encode().alias("after")),
         ])
-        _audit(job, "ledger.customer", audit)
+        _audit(job, "ledger.customer", audit, created=created["customer_ref"])
 
     def _primary_contacts(self, job: Job, touched: pl.DataFrame) -> None:
         """`phone`/`email` in a customers file are the primary contact's: create or update it."""
@@ -372,7 +384,7 @@ class CustomersHandler:
         rows = _stamp(job, new, created=True).select(
             "id", "customer_id", "name", pl.lit("accounts payable").alias("role"), "phone", "email",
             pl.lit(True).alias("is_primary"), pl.lit(False).alias("do_not_call"), pl.lit("").alias("preferred_channel"),
-            pl.lit("").alias("preferred_hours"), pl.lit("{}").alias("attributes"), pl.lit("").alias("import_hash"), "created_at", "updated_at",
+            pl.lit("").alias("preferred_hours"), pl.lit("{}").alias("attributes"), pl.lit("").alias("import_hash"), "created_at", "updated_at", "import_run_id",
         )
         insert_frame(job.connection, "ledger_contact", rows)
         changed = joined.filter(
@@ -431,16 +443,14 @@ class ContactsHandler:
 
         created = plan.created.with_columns(reserve_ids(conn, "ledger_contact", plan.created.height))
         cols = ["id", "customer_id", "name", "role", "phone", "email", "is_primary", "do_not_call", "preferred_channel", "preferred_hours", "attributes", "import_hash"]
-        insert_frame(conn, "ledger_contact", _stamp(job, created, created=True).select([*cols, "created_at", "updated_at"]))
+        insert_frame(conn, "ledger_contact", _stamp(job, created, created=True).select([*cols, "created_at", "updated_at", "import_run_id"]))
         update_frame(conn, "ledger_contact", _stamp(job, plan.updated, created=False).select([c for c in cols if c not in ("customer_id", "name")] + ["updated_at"]))
         after = ["customer_ref", "name", *[c for c in self.fields if c != "attributes"]]
         _audit(job, "ledger.contact", pl.concat([
-            created.select(pl.col("id").alias("object_id"), pl.format("{} / {}", "customer_ref", "name").alias("object_ref"), pl.lit("import.create").alias("action"),
-                           pl.lit(None, dtype=pl.String).alias("before"), pl.struct(after).struct.json_encode().alias("after")),
             plan.updated.select(pl.col("id").alias("object_id"), pl.format("{} / {}", "customer_ref", "name").alias("object_ref"), pl.lit("import.update").alias("action"),
                                 pl.struct(pl.col("phone_old").alias("phone"), pl.col("email_old").alias("email"), pl.col("is_primary_now").alias("is_primary")).struct.json_encode().alias("before"),
                                 pl.struct(after).struct.json_encode().alias("after")),
-        ]))
+        ]), created=created["name"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -608,10 +618,11 @@ class InvoicesHandler:
         total = created.height + plan.updated.height
         job.report("invoices", 0, total)
         new = _stamp(job, created.with_columns(pl.col("amount").alias("open_amount")), created=True)
-        for start in range(0, max(new.height, 1), 200_000):
-            chunk = new.slice(start, 200_000)
-            insert_frame(conn, "ledger_invoice", chunk.select([*cols, "created_at", "updated_at"]))
-            job.report("invoices", min(start + chunk.height, total), total)
+        with bulk_load(conn, "ledger_invoice", new.height):
+            for start in range(0, max(new.height, 1), 200_000):
+                chunk = new.slice(start, 200_000)
+                insert_frame(conn, "ledger_invoice", chunk.select([*cols, "created_at", "updated_at", "import_run_id"]))
+                job.report("invoices", min(start + chunk.height, total), total)
         upd = plan.updated.join(plan.extra["settled"], on="id", how="left").with_columns(
             (pl.col("amount") - pl.col("settled").fill_null(0)).alias("open_amount")
         )
@@ -623,11 +634,9 @@ class InvoicesHandler:
         after = ["invoice_ref", "customer_ref", *[pl.col(c).cast(pl.String).alias(c) if c.endswith("_date") else c for c in self.fields if c not in ("attributes", "customer_id")]]
         before = pl.struct([pl.col(f"{c}_old").cast(pl.String).alias(c) if c.endswith("_date") else pl.col(f"{c}_old").alias(c) for c in ("customer_id", "kind", "issue_date", "due_date", "currency", "amount")])
         _audit(job, "ledger.invoice", pl.concat([
-            created.select(pl.col("id").alias("object_id"), pl.col("invoice_ref").alias("object_ref"), pl.lit("import.create").alias("action"),
-                           pl.lit(None, dtype=pl.String).alias("before"), pl.struct(after).struct.json_encode().alias("after")),
             plan.updated.select(pl.col("id").alias("object_id"), pl.col("invoice_ref").alias("object_ref"), pl.lit("import.update").alias("action"),
                                 before.struct.json_encode().alias("before"), pl.struct(after).struct.json_encode().alias("after")),
-        ]))
+        ]), created=created["invoice_ref"])
 
     def _apply_credits(self, job: Job, created: pl.DataFrame, plan: Plan) -> None:
         """A credit note that names the invoice it credits is applied to it, on its issue date."""
@@ -651,7 +660,7 @@ class InvoicesHandler:
             pl.col("target").alias("invoice_id"), pl.lit(None, dtype=pl.Int64).alias("payment_id"), pl.col("id").alias("credit_note_id"),
             "amount", pl.col("issue_date").alias("applied_on"),
         )
-        alloc = _stamp(job, alloc, created=True).drop("updated_at")
+        alloc = _stamp(job, alloc, created=True).drop("updated_at", "import_run_id")
         insert_frame(conn, "ledger_allocation", alloc)
         touched = sorted(set(affected_targets) | set(c["target"].to_list()) | set(c["id"].to_list()) | set(changed_ids))
         from recoup.ledger.bulk import recompute_balances
@@ -791,10 +800,11 @@ class PaymentsHandler:
         applied = pl.col("applied").list.eval(pl.element().struct.field("applied_amount")).list.sum().fill_null(0)
         cols = ["id", "source", "payment_ref", "customer_id", "received_on", "amount", "currency", "unapplied_amount", "method", "reference", "attributes", "import_hash"]
         new = _stamp(job, created.with_columns((pl.col("amount") - applied).alias("unapplied_amount")), created=True)
-        for start in range(0, max(new.height, 1), 200_000):
-            chunk = new.slice(start, 200_000)
-            insert_frame(conn, "ledger_payment", chunk.select([*cols, "created_at", "updated_at"]))
-            job.report("payments", min(start + chunk.height, total), total)
+        with bulk_load(conn, "ledger_payment", new.height):
+            for start in range(0, max(new.height, 1), 200_000):
+                chunk = new.slice(start, 200_000)
+                insert_frame(conn, "ledger_payment", chunk.select([*cols, "created_at", "updated_at", "import_run_id"]))
+                job.report("payments", min(start + chunk.height, total), total)
         upd = _stamp(job, plan.updated.with_columns((pl.col("amount") - applied).alias("unapplied_amount")), created=False)
         update_frame(conn, "ledger_payment", upd.select([c for c in cols if c not in ("source", "payment_ref")] + ["updated_at"]))
 
@@ -803,7 +813,8 @@ class PaymentsHandler:
             pl.col("invoice_id"), pl.col("id").alias("payment_id"), pl.lit(None, dtype=pl.Int64).alias("credit_note_id"),
             pl.col("applied_amount").alias("amount"), pl.col("received_on").alias("applied_on"),
         )
-        insert_frame(conn, "ledger_allocation", _stamp(job, alloc, created=True).drop("updated_at"))
+        with bulk_load(conn, "ledger_allocation", alloc.height):
+            insert_frame(conn, "ledger_allocation", _stamp(job, alloc, created=True).drop("updated_at", "import_run_id"))
         update_frame(conn, "ledger_invoice", plan.extra["balances"])
         job.report("payments", total, total)
 
@@ -812,11 +823,9 @@ class PaymentsHandler:
         before = pl.struct(pl.col("customer_id_old").alias("customer_id"), pl.col("received_on_old").cast(pl.String).alias("received_on"),
                            pl.col("amount_old").alias("amount"), pl.col("currency_old").alias("currency"))
         _audit(job, "ledger.payment", pl.concat([
-            created.select(pl.col("id").alias("object_id"), pl.col("payment_ref").alias("object_ref"), pl.lit("import.create").alias("action"),
-                           pl.lit(None, dtype=pl.String).alias("before"), pl.struct(after).struct.json_encode().alias("after")),
             plan.updated.select(pl.col("id").alias("object_id"), pl.col("payment_ref").alias("object_ref"), pl.lit("import.update").alias("action"),
                                 before.struct.json_encode().alias("before"), pl.struct(after).struct.json_encode().alias("after")),
-        ]))
+        ]), created=created["payment_ref"])
 
 
 HANDLERS: dict[str, Handler] = {

@@ -7,7 +7,9 @@ fast as SQLite goes from Python. Every function runs inside the caller's transac
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -76,12 +78,55 @@ def insert_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
                 with raw.copy(f"COPY {qn(table)} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy:
                     copy.write(buffer.getbuffer())
             return frame.height
-        placeholders = ", ".join(["?"] * frame.width)
-        sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({placeholders})"
-        raw = cursor.cursor  # sqlite3's own cursor: qmark parameters, no per-call rewriting
+        raw = cursor.cursor
         for start in range(0, frame.height, BATCH):
-            raw.executemany(sql, _for_sqlite(frame.slice(start, BATCH)).iter_rows())
+            batch = _for_sqlite(frame.slice(start, BATCH))
+            # Values the same on every row (timestamps, the import run, defaults) go into the
+            # statement once; binding them per row is most of what SQLite inserts cost from Python.
+            constant = {c: batch[c][0] for c in batch.columns if batch.height > 1 and batch[c].n_unique() == 1}
+            varying = [c for c in batch.columns if c not in constant]
+            values = ", ".join(_sqlite_literal(constant[c]) if c in constant else "?" for c in batch.columns)
+            sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({values})"
+            # sqlite3's own executemany: Django's wrapper would buffer every row to peek at the first.
+            sqlite3.Cursor.executemany(raw, sql, batch.select(varying).iter_rows() if varying else [()] * batch.height)
     return frame.height
+
+
+@contextmanager
+def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Iterator[None]:
+    """Around a large insert into SQLite: drop the table's secondary indexes, rebuild them after.
+
+    Building an index over sorted data costs a fraction of maintaining it row by row. Only done
+    when the load is large and at least as big as the table already is; a rebuilt unique index
+    still refuses duplicates, failing the caller's transaction. PostgreSQL's COPY does not need it.
+    """
+    if is_postgres(connection) or incoming < 50_000:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+        existing = int(cursor.fetchone()[0])
+        if incoming < existing:
+            yield
+            return
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table])
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _, sql in indexes:
+            cursor.execute(sql)
+
+
+def _sqlite_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _for_postgres(frame: pl.DataFrame) -> pl.DataFrame:
@@ -114,7 +159,7 @@ def update_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
         ordered = _for_sqlite(frame.select([*targets, key]))
         raw = cursor.cursor
         for start in range(0, ordered.height, BATCH):
-            raw.executemany(sql, ordered.slice(start, BATCH).iter_rows())
+            sqlite3.Cursor.executemany(raw, sql, ordered.slice(start, BATCH).iter_rows())
     return frame.height
 
 

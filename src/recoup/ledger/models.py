@@ -37,6 +37,13 @@ class Customer(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # The import that created this row (who, when, which file): bulk creations are audited
+    # through it; every later change gets its own audit event. No database constraint: import
+    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False, editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +70,13 @@ class Contact(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # The import that created this row (who, when, which file): bulk creations are audited
+    # through it; every later change gets its own audit event. No database constraint: import
+    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False, editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,7 +100,8 @@ class Invoice(models.Model):
     # Refs are unique within their source system; one ledger may hold several ERPs.
     source = models.CharField(max_length=40, blank=True, default="")
     invoice_ref = models.CharField(max_length=100)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    # Indexed by the (customer, open_amount) index below.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     issue_date = models.DateField()
     due_date = models.DateField()
@@ -94,13 +109,21 @@ class Invoice(models.Model):
     amount = models.BigIntegerField(help_text="Minor units; positive for every kind")
     open_amount = models.BigIntegerField(help_text="Derived: amount minus allocations (for a credit note: its unused credit)")
     credited_invoice = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes", help_text="The invoice a credit note credits"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes", help_text="The invoice a credit note credits",
+        db_index=False,
     )
     po_number = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # The import that created this row (who, when, which file): bulk creations are audited
+    # through it; every later change gets its own audit event. No database constraint: import
+    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False, editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,7 +140,7 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["customer", "open_amount"]),
-            models.Index(fields=["due_date"]),
+            models.Index(fields=["credited_invoice"], condition=Q(credited_invoice__isnull=False), name="invoice_credited_idx"),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +172,13 @@ class Payment(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
     import_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # The import that created this row (who, when, which file): bulk creations are audited
+    # through it; every later change gets its own audit event. No database constraint: import
+    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False, editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,9 +199,12 @@ class Payment(models.Model):
 class Allocation(models.Model):
     """Part of a payment, or of a credit note, applied to an invoice or debit note."""
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations")
-    credit_note = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_allocations")
+    # Each foreign key is indexed by an index or unique constraint below that starts with it.
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations", db_index=False)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations", db_index=False)
+    credit_note = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_allocations", db_index=False
+    )
     amount = models.BigIntegerField()
     applied_on = models.DateField(help_text="When it took effect: the payment's or credit note's date unless applied later")
     created_at = models.DateTimeField(auto_now_add=True)
