@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,7 @@ class ImportResult:
     checksum: str = ""
     errors: list[RowError] = field(default_factory=list)
     error_file: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage: read, prepare, plan, write, commit
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class ImportResult:
             "run_id": self.run_id,
             "checksum": self.checksum,
             "error_file": self.error_file,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "errors": [_error_dict(e) for e in self.errors[:1000]],
         }
 
@@ -87,9 +90,11 @@ def import_file(
     if not path.exists():
         raise FileFormatError(f"{path}: no such file")
     chosen = load_mapping(mapping, entity=entity)
+    started = time.perf_counter()
     checksum = file_checksum(path)
     frame = drop_unwanted_rows(read_table(path, chosen.read), chosen.read)
     canonical = to_canonical(frame, chosen, spec)
+    read_seconds = time.perf_counter() - started
     if skip_invalid and error_file is None:
         error_file = path.with_name(f"{path.stem}.errors.csv")
     return _run(
@@ -106,6 +111,7 @@ def import_file(
         skip_invalid=skip_invalid,
         error_file=Path(error_file) if error_file else None,
         progress=progress,
+        read_seconds=read_seconds,
     )
 
 
@@ -184,6 +190,7 @@ def _run(
     skip_invalid: bool,
     error_file: Path | None,
     progress: Progress | None,
+    read_seconds: float = 0.0,
 ) -> ImportResult:
     spec = ENTITIES[entity]
     missing = [c for c in spec.required if c not in frame.columns]
@@ -193,6 +200,15 @@ def _run(
     label = actor_label or (getattr(user, "email", None) or "system")
     started = timezone.now()
     result = ImportResult(entity=entity, rows=frame.height, dry_run=dry_run, checksum=checksum)
+    result.seconds["read"] = read_seconds
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        result.seconds[stage] = now - clock
+        clock = now
+
     handler = entities.HANDLERS[entity]
     try:
         with transaction.atomic():
@@ -208,6 +224,7 @@ def _run(
                 progress=progress,
             )
             prepared = handler.prepare(job)
+            lap("prepare")
             if prepared.check and not skip_invalid:
                 raise ImportRejected(prepared.check.errors(), rows=frame.height)
             plan = handler.plan(job, prepared)  # may find more errors, against the ledger
@@ -216,6 +233,7 @@ def _run(
             if result.errors and not skip_invalid:
                 raise ImportRejected(result.errors, rows=frame.height)
             result.created, result.updated, result.unchanged = plan.counts()
+            lap("plan")
             if dry_run:
                 transaction.set_rollback(True)
                 return result
@@ -240,6 +258,8 @@ def _run(
             run.finished_at = timezone.now()
             run.save(update_fields=["finished_at"])
             result.run_id = run.pk
+            lap("write")
+        lap("commit")
     except ImportRejected as rejection:
         result.invalid = len({e.line for e in rejection.errors})
         _record_rejection(entity, filename, checksum, mapping, user, label, started, frame.height, result)
