@@ -40,12 +40,14 @@ def write_files(folder: Path, rows: int, customers: int, seed: int = 1) -> tuple
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    cust = pl.DataFrame({
-        "customer_ref": [f"C{i:07d}" for i in range(customers)],
-        "name": [f"Customer {i}" for i in range(customers)],
-        "currency": rng.choice(["USD", "EUR", "GBP", "JPY"], size=customers),
-        "payment_terms_days": rng.choice([14, 30, 45, 60], size=customers).astype(str),
-    })
+    cust = pl.DataFrame(
+        {
+            "customer_ref": [f"C{i:07d}" for i in range(customers)],
+            "name": [f"Customer {i}" for i in range(customers)],
+            "currency": rng.choice(["USD", "EUR", "GBP", "JPY"], size=customers),
+            "payment_terms_days": rng.choice([14, 30, 45, 60], size=customers).astype(str),
+        }
+    )
     cust_path = folder / "customers.csv"
     cust.write_csv(cust_path)
     who = rng.integers(0, customers, size=rows)
@@ -53,16 +55,22 @@ def write_files(folder: Path, rows: int, customers: int, seed: int = 1) -> tuple
     due = issue + rng.choice([14, 30, 45, 60], size=rows).astype("timedelta64[D]")
     cents = rng.integers(1_000, 5_000_000, size=rows)
     currency = cust["currency"].to_numpy()[who]
-    amount = np.where(currency == "JPY", (cents // 100).astype(str), np.char.add(np.char.add((cents // 100).astype(str), "."), np.char.zfill((cents % 100).astype(str), 2)))
-    inv = pl.DataFrame({
-        "invoice_ref": [f"INV{i:08d}" for i in range(rows)],
-        "customer_ref": cust["customer_ref"].to_numpy()[who],
-        "issue_date": issue.astype(str),
-        "due_date": due.astype(str),
-        "amount": amount,
-        "currency": currency,
-        "po_number": [f"PO{i % 99991}" for i in range(rows)],
-    })
+    amount = np.where(
+        currency == "JPY",
+        (cents // 100).astype(str),
+        np.char.add(np.char.add((cents // 100).astype(str), "."), np.char.zfill((cents % 100).astype(str), 2)),
+    )
+    inv = pl.DataFrame(
+        {
+            "invoice_ref": [f"INV{i:08d}" for i in range(rows)],
+            "customer_ref": cust["customer_ref"].to_numpy()[who],
+            "issue_date": issue.astype(str),
+            "due_date": due.astype(str),
+            "amount": amount,
+            "currency": currency,
+            "po_number": [f"PO{i % 99991}" for i in range(rows)],
+        }
+    )
     inv_path = folder / "invoices.csv"
     inv.write_csv(inv_path)
     return cust_path, inv_path
@@ -97,7 +105,7 @@ def run_recoup(env: dict[str, str], *args: str) -> tuple[float, float, str]:
     return elapsed, max(peak, before) / 1024, proc.stdout
 
 
-BASELINE = r'''
+BASELINE = r"""
 import csv, datetime as dt, sys, time
 from decimal import Decimal
 import django
@@ -122,10 +130,18 @@ with transaction.atomic():
                 Invoice.objects.bulk_create(batch); batch = []
         Invoice.objects.bulk_create(batch)
 print(time.perf_counter() - start)
-'''
+"""
 
 
-def bench_database(name: str, database_url: str | None, customers_csv: Path, invoices_csv: Path, baseline_csv: Path, rows: int, baseline_rows: int) -> dict:
+def bench_database(
+    name: str,
+    database_url: str | None,
+    customers_csv: Path,
+    invoices_csv: Path,
+    baseline_csv: Path,
+    rows: int,
+    baseline_rows: int,
+) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"recoup-bench-{name}-") as tmp:
         data_dir = Path(tmp)
         if name == "postgresql":
@@ -136,7 +152,7 @@ def bench_database(name: str, database_url: str | None, customers_csv: Path, inv
         seconds, peak_mb, out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
         summary = json.loads(out)
         assert summary["created"] == rows, summary
-        again_s, again_mb, again_out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
+        again_s, _, again_out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
         assert json.loads(again_out)["unchanged"] == rows
         # Baseline on a fresh database of its own, same customers.
         if name == "postgresql":
@@ -148,8 +164,13 @@ def bench_database(name: str, database_url: str | None, customers_csv: Path, inv
         base_env = _env(database_url, base_dir)
         run_recoup(base_env, "migrate", "-v", "0")
         run_recoup(base_env, "import", "customers", str(customers_csv), "--no-progress")
-        proc = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", BASELINE, str(baseline_csv)], env=base_env,
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            [str(ROOT / ".venv/bin/python"), "-c", BASELINE, str(baseline_csv)],
+            env=base_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         base_seconds = float(proc.stdout.strip().splitlines()[-1])
     return {
         "database": name,
@@ -160,8 +181,12 @@ def bench_database(name: str, database_url: str | None, customers_csv: Path, inv
         "customers_import_seconds": round(cust_s, 2),
         "reimport_unchanged_seconds": round(again_s, 2),
         "reimport_rows_per_second": round(rows / again_s),
-        "baseline": {"method": "csv.DictReader + Decimal + ORM bulk_create(5000)", "rows": baseline_rows,
-                     "seconds": round(base_seconds, 2), "rows_per_second": round(baseline_rows / base_seconds)},
+        "baseline": {
+            "method": "csv.DictReader + Decimal + ORM bulk_create(5000)",
+            "rows": baseline_rows,
+            "seconds": round(base_seconds, 2),
+            "rows_per_second": round(baseline_rows / base_seconds),
+        },
         "speedup_vs_baseline": round((rows / seconds) / (baseline_rows / base_seconds), 1),
         "budget": {"rows_per_second_min": 50_000, "peak_memory_mb_max": 2048},
         "within_budget": rows / seconds >= 50_000 and peak_mb < 2048,
@@ -189,7 +214,12 @@ def main() -> None:
             result = bench_database(name, url, customers_csv, invoices_csv, baseline_csv, args.rows, args.baseline_rows)
             print(json.dumps(result, indent=1), flush=True)
             results.append(result)
-    report = {"benchmark": "import", "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": describe(), "results": results}
+    report = {
+        "benchmark": "import",
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": describe(),
+        "results": results,
+    }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=1) + "\n")
     print(f"written to {args.output}")

@@ -28,8 +28,11 @@ class Books:
             if dt.date.fromisoformat(inv["issue_date"]) > as_of:
                 continue
             paid = sum(
-                (Decimal(p["applied_amount"]) for p in self.payments
-                 if p["invoice_ref"] == inv["invoice_ref"] and dt.date.fromisoformat(p["received_on"]) <= as_of),
+                (
+                    Decimal(p["applied_amount"])
+                    for p in self.payments
+                    if p["invoice_ref"] == inv["invoice_ref"] and dt.date.fromisoformat(p["received_on"]) <= as_of
+                ),
                 Decimal(0),
             )
             left = Decimal(inv["amount"]) - paid
@@ -49,17 +52,32 @@ def build(seed: int, customers: int = 30, invoices: int = 300) -> Books:
     books = Books()
     for i in range(customers):
         currency = rng.choice(list(CURRENCIES))
-        books.customers.append({"customer_ref": f"K{i:04d}", "name": f"Customer {i}", "currency": currency,
-                                "payment_terms_days": str(rng.choice([14, 30, 45, 60])), "segment": rng.choice(["smb", "enterprise"]),
-                                "country": rng.choice(["US", "DE", "JP", "BH"])})
+        books.customers.append(
+            {
+                "customer_ref": f"K{i:04d}",
+                "name": f"Customer {i}",
+                "currency": currency,
+                "payment_terms_days": str(rng.choice([14, 30, 45, 60])),
+                "segment": rng.choice(["smb", "enterprise"]),
+                "country": rng.choice(["US", "DE", "JP", "BH"]),
+            }
+        )
     start = dt.date(2025, 1, 1)
     for n in range(invoices):
         cust = rng.choice(books.customers)
         issue = start + dt.timedelta(days=rng.randint(0, 600))
         amount = _amount(rng, cust["currency"])
         ref = f"INV-{n:06d}"
-        books.invoices.append({"invoice_ref": ref, "customer_ref": cust["customer_ref"], "issue_date": issue.isoformat(),
-                               "due_date": (issue + dt.timedelta(days=30)).isoformat(), "amount": str(amount), "currency": cust["currency"]})
+        books.invoices.append(
+            {
+                "invoice_ref": ref,
+                "customer_ref": cust["customer_ref"],
+                "issue_date": issue.isoformat(),
+                "due_date": (issue + dt.timedelta(days=30)).isoformat(),
+                "amount": str(amount),
+                "currency": cust["currency"],
+            }
+        )
         remaining = amount
         for k in range(rng.choice([0, 1, 1, 2])):
             if remaining <= 0:
@@ -68,9 +86,17 @@ def build(seed: int, customers: int = 30, invoices: int = 300) -> Books:
             if part <= 0:
                 break
             paid_on = issue + dt.timedelta(days=rng.randint(5, 90))
-            books.payments.append({"payment_ref": f"PAY-{n:06d}-{k}", "received_on": paid_on.isoformat(), "amount": str(part),
-                                   "currency": cust["currency"], "customer_ref": cust["customer_ref"], "invoice_ref": ref,
-                                   "applied_amount": str(part)})
+            books.payments.append(
+                {
+                    "payment_ref": f"PAY-{n:06d}-{k}",
+                    "received_on": paid_on.isoformat(),
+                    "amount": str(part),
+                    "currency": cust["currency"],
+                    "customer_ref": cust["customer_ref"],
+                    "invoice_ref": ref,
+                    "applied_amount": str(part),
+                }
+            )
             remaining -= part
         books.open_amounts[ref] = remaining
     return books

@@ -7,7 +7,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recoup.imports.parsing import Checker, parse_minor as parse_column
+from recoup.imports.parsing import Checker
+from recoup.imports.parsing import parse_minor as parse_column
 from recoup.kernel.money import MoneyParseError, currency_exponent, parse_minor
 
 STYLES = [(".", ""), (".", ","), (",", "."), (",", " "), (".", "'")]
@@ -19,7 +20,9 @@ def _column(texts: list[str], currency: str, decimal_sep: str, thousands_sep: st
         pl.lit(currency_exponent(currency)).cast(pl.Int64).alias("exp"), pl.int_range(0, len(texts)).alias("__line")
     )
     check = Checker({})
-    out = parse_column(frame, check, "amount", exponent="exp", currency="currency", decimal_sep=decimal_sep, thousands_sep=thousands_sep)
+    out = parse_column(
+        frame, check, "amount", exponent="exp", currency="currency", decimal_sep=decimal_sep, thousands_sep=thousands_sep
+    )
     return out["amount"].to_list(), {e.line for e in check.errors()}
 
 
@@ -61,8 +64,11 @@ def test_columnar_parser_agrees_with_the_kernel_on_well_formed_amounts(parts: tu
 
 
 @settings(max_examples=150, deadline=None)
-@given(text=st.text(alphabet="0123456789.,- ()+'x", min_size=1, max_size=14), currency=st.sampled_from(CURRENCIES),
-       style_idx=st.integers(min_value=0, max_value=len(STYLES) - 1))
+@given(
+    text=st.text(alphabet="0123456789.,- ()+'x", min_size=1, max_size=14),
+    currency=st.sampled_from(CURRENCIES),
+    style_idx=st.integers(min_value=0, max_value=len(STYLES) - 1),
+)
 def test_columnar_parser_never_accepts_what_the_kernel_refuses(text: str, currency: str, style_idx: int) -> None:
     decimal_sep, thousands_sep = STYLES[style_idx]
     if not text.strip():

@@ -98,7 +98,9 @@ def test_a_changed_row_updates_its_record_and_is_audited(tmp_path: Path) -> None
     ("column", "bad_value", "reason"),
     [("issue_date", "2025-02-30", "not a date"), ("amount", "12,50", "not an amount"), ("amount", "abc", "not an amount")],
 )
-def test_one_bad_value_rejects_the_whole_file_naming_line_and_column(tmp_path: Path, column: str, bad_value: str, reason: str) -> None:
+def test_one_bad_value_rejects_the_whole_file_naming_line_and_column(
+    tmp_path: Path, column: str, bad_value: str, reason: str
+) -> None:
     books, files = _write_books(tmp_path, customers=5, invoices=20)
     import_file("customers", files["customers"])
     books.invoices[3][column] = bad_value  # the 4th data row: line 5 of the file
@@ -139,7 +141,8 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_bad_ones(tmp_path: Pa
     result = import_file("invoices", files["invoices"], skip_invalid=True)
     assert (result.created, result.invalid) == (19, 1)
     assert Invoice.objects.count() == 19
-    rows = list(csv.DictReader(Path(result.error_file).open()))  # type: ignore[arg-type]
+    with Path(result.error_file).open() as fh:  # type: ignore[arg-type]
+        rows = list(csv.DictReader(fh))
     assert rows[0]["line"] == "4" and rows[0]["column"] == "amount"
     assert rows[0]["value"] == "'=1+1"  # a spreadsheet must not run it
 
@@ -156,9 +159,15 @@ def test_payments_may_not_settle_more_than_an_invoice(tmp_path: Path) -> None:
     import_file("customers", files["customers"])
     import_file("invoices", files["invoices"])
     target = books.invoices[0]
-    extra = {"payment_ref": "TOO-MUCH", "received_on": "2026-01-01", "amount": str(Decimal(target["amount"]) + 1),
-             "currency": target["currency"], "customer_ref": target["customer_ref"], "invoice_ref": target["invoice_ref"],
-             "applied_amount": str(Decimal(target["amount"]) + 1)}
+    extra = {
+        "payment_ref": "TOO-MUCH",
+        "received_on": "2026-01-01",
+        "amount": str(Decimal(target["amount"]) + 1),
+        "currency": target["currency"],
+        "customer_ref": target["customer_ref"],
+        "invoice_ref": target["invoice_ref"],
+        "applied_amount": str(Decimal(target["amount"]) + 1),
+    }
     ledger_writer.write_csv(files["payments"], [*books.payments, extra])
     with pytest.raises(ImportRejected) as caught:
         import_file("payments", files["payments"])
@@ -172,8 +181,15 @@ def test_payment_currency_must_match_the_invoice(tmp_path: Path) -> None:
     import_file("invoices", files["invoices"])
     inv = books.invoices[0]
     other = "EUR" if inv["currency"] != "EUR" else "USD"
-    pay = {"payment_ref": "P-X", "received_on": "2026-01-01", "amount": "1.00", "currency": other, "customer_ref": "",
-           "invoice_ref": inv["invoice_ref"], "applied_amount": ""}
+    pay = {
+        "payment_ref": "P-X",
+        "received_on": "2026-01-01",
+        "amount": "1.00",
+        "currency": other,
+        "customer_ref": "",
+        "invoice_ref": inv["invoice_ref"],
+        "applied_amount": "",
+    }
     ledger_writer.write_csv(files["payments"], [pay])
     with pytest.raises(ImportRejected) as caught:
         import_file("payments", files["payments"])

@@ -35,7 +35,12 @@ def test_a_foreign_export_imports_with_a_mapping_file_alone(tmp_path: Path) -> N
     result = import_file("invoices", tmp_path / "open_items.csv", mapping=tmp_path / "invoices.toml")
     assert result.created == 2
     first = Invoice.objects.get(invoice_ref="88-1")
-    assert (first.amount, first.currency, first.issue_date, first.due_date) == (1234567, "USD", dt.date(2026, 3, 15), dt.date(2026, 4, 14))
+    assert (first.amount, first.currency, first.issue_date, first.due_date) == (
+        1234567,
+        "USD",
+        dt.date(2026, 3, 15),
+        dt.date(2026, 4, 14),
+    )
     assert first.attributes == {"Sales Rep": "Kim", "Region Code": "W"}
     # No due date in the file: the customer's 45-day terms apply.
     assert Invoice.objects.get(invoice_ref="88-2").due_date == dt.date(2026, 1, 15)
@@ -65,7 +70,7 @@ def test_quickbooks_report_with_title_block_and_totals(tmp_path: Path) -> None:
         "Current,,,,,,\n"
         '10/30/2026,Invoice,1037,Sonnenschein Family Store,11/29/2026,"1,362.50","1,362.50"\n'
         "11/01/2026,Credit Memo,1038,Sonnenschein Family Store,11/01/2026,-100.00,-100.00\n"
-        "Total for Current,,,,,\"1,262.50\",\"1,262.50\"\n"
+        'Total for Current,,,,,"1,262.50","1,262.50"\n'
         "09/12/2026,Invoice,1022,Amy's Bird Sanctuary,10/12/2026,239.00,239.00\n"
         'TOTAL,,,,,"1,501.50","1,501.50"\n'
     )
@@ -88,7 +93,12 @@ def test_xero_lines_are_grouped_into_one_invoice(tmp_path: Path) -> None:
     result = import_file("invoices", tmp_path / "xero.csv", mapping="xero_invoices")
     assert result.created == 2
     invoice = Invoice.objects.get(invoice_ref="INV-0042")
-    assert (invoice.amount, invoice.currency, invoice.po_number, invoice.issue_date) == (57500, "NZD", "PO 77", dt.date(2026, 10, 5))
+    assert (invoice.amount, invoice.currency, invoice.po_number, invoice.issue_date) == (
+        57500,
+        "NZD",
+        "PO 77",
+        dt.date(2026, 10, 5),
+    )
     assert Invoice.objects.get(invoice_ref="CN-0003").kind == "credit_note"
 
 

@@ -12,11 +12,11 @@ class Role(models.TextChoices):
 
 
 class RecoupUserManager(UserManager["User"]):
-    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":  # type: ignore[override]
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:  # type: ignore[override]
         extra.setdefault("username", email)
         return super().create_user(email=email, password=password, **extra)  # type: ignore[arg-type]
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":  # type: ignore[override]
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:  # type: ignore[override]
         extra.setdefault("username", email)
         extra.setdefault("role", Role.ADMIN)
         return super().create_superuser(email=email, password=password, **extra)  # type: ignore[arg-type]
@@ -33,7 +33,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
 
-    objects = RecoupUserManager()
+    objects = RecoupUserManager()  # type: ignore[misc]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

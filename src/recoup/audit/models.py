@@ -8,7 +8,9 @@ class AuditEvent(models.Model):
     """One change to the books: who did what to which object, and the values before and after."""
 
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # Kept apart from the foreign key so the trail still names a user who was later deleted,
     # and names non-human actors ("import #12", "demo").
     actor_label = models.CharField(max_length=200)
@@ -18,7 +20,9 @@ class AuditEvent(models.Model):
     object_ref = models.CharField(max_length=200, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    import_run = models.ForeignKey("imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    import_run = models.ForeignKey(
+        "imports.ImportRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         indexes = [

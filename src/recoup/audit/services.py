@@ -44,7 +44,7 @@ def record_event(
     )
 
 
-def bulk_insert_frame(frame: "pl.DataFrame") -> int:
+def bulk_insert_frame(frame: pl.DataFrame) -> int:
     """Insert audit rows built as a frame (columns of AuditEvent's table).
 
     Bulk paths (imports, the demo) build their audit rows from frames; going through the

@@ -199,7 +199,9 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
         raise MappingError("[formats]: thousands_separator and decimal_separator must differ")
 
     values_data = _expect(data.get("values", {}), dict, "[values]")
-    values = {col: {str(k): str(v) for k, v in _expect(table, dict, f"[values.{col}]").items()} for col, table in values_data.items()}
+    values = {
+        col: {str(k): str(v) for k, v in _expect(table, dict, f"[values.{col}]").items()} for col, table in values_data.items()
+    }
 
     derive = _expect(data.get("derive", {}), dict, "[derive]")
     bad = set(derive) - _DERIVE_KEYS

@@ -32,7 +32,9 @@ class Checker:
     def name(self, column: str) -> str:
         return self.source_names.get(column, column)
 
-    def flag(self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, *, value: pl.Expr | None = None) -> None:
+    def flag(
+        self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, *, value: pl.Expr | None = None
+    ) -> None:
         """Record every row of `frame` where `bad` holds."""
         value_expr = value if value is not None else (pl.col(column) if column in frame.columns else pl.lit(""))
         reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
@@ -87,7 +89,9 @@ def parse_dates(
     parsed = pl.coalesce([pl.col(column).str.strptime(pl.Date, f, strict=False, exact=True) for f in tries])
     frame = frame.with_columns(parsed.alias(f"__date_{target}"))
     shown = " or ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%y", "YY") for f in formats)
-    check.flag(frame, pl.col(column).is_not_null() & pl.col(f"__date_{target}").is_null(), column, f"not a date (expected {shown})")
+    check.flag(
+        frame, pl.col(column).is_not_null() & pl.col(f"__date_{target}").is_null(), column, f"not a date (expected {shown})"
+    )
     return frame.with_columns(pl.col(f"__date_{target}").alias(target)).drop(f"__date_{target}")
 
 
@@ -97,7 +101,9 @@ def parse_int(frame: pl.DataFrame, check: Checker, column: str, *, minimum: int 
     parsed = pl.col(column).str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     frame = frame.with_columns(parsed.alias("__int"))
     check.flag(frame, pl.col(column).is_not_null() & pl.col("__int").is_null(), column, "not a whole number")
-    check.flag(frame, (pl.col("__int") < minimum) | (pl.col("__int") > maximum), column, f"must be between {minimum} and {maximum}")
+    check.flag(
+        frame, (pl.col("__int") < minimum) | (pl.col("__int") > maximum), column, f"must be between {minimum} and {maximum}"
+    )
     return frame.with_columns(pl.col("__int").alias(column)).drop("__int")
 
 
@@ -105,9 +111,7 @@ def parse_bool(frame: pl.DataFrame, check: Checker, column: str, *, default: boo
     if column not in frame.columns:
         return frame.with_columns(pl.lit(default).alias(column))
     lowered = pl.col(column).str.to_lowercase()
-    check.flag(
-        frame, lowered.is_not_null() & ~lowered.is_in(_TRUE + _FALSE), column, "not a yes/no value (use true or false)"
-    )
+    check.flag(frame, lowered.is_not_null() & ~lowered.is_in(_TRUE + _FALSE), column, "not a yes/no value (use true or false)")
     return frame.with_columns(pl.when(lowered.is_null()).then(pl.lit(default)).otherwise(lowered.is_in(_TRUE)).alias(column))
 
 
@@ -134,14 +138,22 @@ def parse_minor(
     d, t = re.escape(decimal_sep), re.escape(thousands_sep)
     chars = "0-9" + d + t
     shape = re.compile(rf"^\s*(\()?\s*([-+])?\s*([{chars}]+?)\s*(-)?\s*(\))?\s*$").pattern
-    grouped = rf"^(?:[0-9]{{1,3}}(?:{t}[0-9]{{3}})+|[0-9]+)(?:{d}[0-9]*)?$|^{d}[0-9]+$" if thousands_sep else rf"^[0-9]+(?:{d}[0-9]*)?$|^{d}[0-9]+$"
+    grouped = (
+        rf"^(?:[0-9]{{1,3}}(?:{t}[0-9]{{3}})+|[0-9]+)(?:{d}[0-9]*)?$|^{d}[0-9]+$"
+        if thousands_sep
+        else rf"^[0-9]+(?:{d}[0-9]*)?$|^{d}[0-9]+$"
+    )
     parts = frame.select(
         pl.col(column).str.extract_groups(shape).struct.rename_fields(["lp", "sign", "num", "trail", "rp"]).alias("p"),
         pl.col(exponent).alias("exp"),
     ).unnest("p")
     number = pl.col("num")
     well_formed = number.is_not_null() & number.str.contains(grouped) & (pl.col("lp").is_null() == pl.col("rp").is_null())
-    signs = pl.col("sign").is_not_null().cast(pl.Int8) + pl.col("trail").is_not_null().cast(pl.Int8) + pl.col("lp").is_not_null().cast(pl.Int8)
+    signs = (
+        pl.col("sign").is_not_null().cast(pl.Int8)
+        + pl.col("trail").is_not_null().cast(pl.Int8)
+        + pl.col("lp").is_not_null().cast(pl.Int8)
+    )
     plain = number.str.replace_all(thousands_sep, "", literal=True) if thousands_sep else number
     plain = plain.str.replace(decimal_sep, ".", literal=True) if decimal_sep != "." else plain
     split = plain.str.extract_groups(r"^([0-9]*)(?:\.([0-9]*))?$").struct.rename_fields(["int", "frac"])
@@ -151,10 +163,9 @@ def parse_minor(
     frac_len = frac.str.len_chars()
     frac_digits = frac.str.strip_chars_end("0").str.len_chars()  # trailing zeros never lose money
     multiplier = pl.col("exp").replace_strict(_MULTIPLIER, default=None, return_dtype=pl.Int64)
-    magnitude = (
-        pl.col("int").replace("", "0").cast(pl.Int64, strict=False) * multiplier
-        + frac.str.pad_end(4, "0").str.slice(0, pl.col("exp")).replace("", "0").cast(pl.Int64, strict=False)
-    )
+    magnitude = pl.col("int").replace("", "0").cast(pl.Int64, strict=False) * multiplier + frac.str.pad_end(4, "0").str.slice(
+        0, pl.col("exp")
+    ).replace("", "0").cast(pl.Int64, strict=False)
     negative = pl.col("sign").eq("-").fill_null(False) | pl.col("trail").is_not_null() | pl.col("lp").is_not_null()
     parts = parts.with_columns(
         pl.when(pl.col("ok") & (pl.col("signs") <= 1) & (int_digits <= MAX_INT_DIGITS) & (frac_digits <= pl.col("exp")))
@@ -173,10 +184,23 @@ def parse_minor(
         parts["frac_digits"].alias("__fdig"),
     )
     present = pl.col(column).is_not_null() & pl.col(exponent).is_not_null()
-    sep_hint = f"decimal separator {decimal_sep!r}" + (f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator")
+    sep_hint = f"decimal separator {decimal_sep!r}" + (
+        f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator"
+    )
     # A value that is not a well-formed amount, or that slipped through without a value, is refused.
-    check.flag(frame, present & (~pl.col("__ok") | pl.col(f"__minor_{target}").is_null() & (pl.col("__signs") <= 1)
-                                 & (pl.col("__idig") <= MAX_INT_DIGITS) & (pl.col("__fdig") <= pl.col(exponent))), column, f"not an amount ({sep_hint})")
+    check.flag(
+        frame,
+        present
+        & (
+            ~pl.col("__ok")
+            | pl.col(f"__minor_{target}").is_null()
+            & (pl.col("__signs") <= 1)
+            & (pl.col("__idig") <= MAX_INT_DIGITS)
+            & (pl.col("__fdig") <= pl.col(exponent))
+        ),
+        column,
+        f"not an amount ({sep_hint})",
+    )
     check.flag(frame, present & pl.col("__ok") & (pl.col("__signs") > 1), column, "more than one sign")
     check.flag(frame, present & pl.col("__ok") & (pl.col("__idig") > MAX_INT_DIGITS), column, "amount too large")
     check.flag(

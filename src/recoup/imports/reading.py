@@ -173,6 +173,8 @@ def drop_unwanted_rows(frame: pl.DataFrame, options: ReadOptions) -> pl.DataFram
         frame = frame.filter(~pl.col(column).fill_null("").str.contains(pattern))
     if options.drop_rows_without:
         if options.drop_rows_without not in frame.columns:
-            raise FileFormatError(f"[read] drop_rows_without names column {options.drop_rows_without!r}, which the file does not have")
+            raise FileFormatError(
+                f"[read] drop_rows_without names column {options.drop_rows_without!r}, which the file does not have"
+            )
         frame = frame.filter(pl.col(options.drop_rows_without).is_not_null())
     return frame

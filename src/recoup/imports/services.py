@@ -135,7 +135,11 @@ def import_frame(
     chosen = mapping or CANONICAL
     text = frame.with_columns([pl.col(c).cast(pl.String) for c in frame.columns if c != LINE])
     text = text.with_columns(
-        [pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c) for c in text.columns if c != LINE]
+        [
+            pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+            for c in text.columns
+            if c != LINE
+        ]
     )
     if LINE not in text.columns:
         text = text.with_columns(pl.int_range(2, text.height + 2, dtype=pl.Int64).alias(LINE))
@@ -196,7 +200,9 @@ def _run(
     missing = [c for c in spec.required if c not in frame.columns]
     if missing:
         have = ", ".join(c for c in frame.columns if c != LINE and not c.startswith("__"))
-        raise FileFormatError(f"the file has no column {', '.join(repr(m) for m in missing)} (required for {entity}); it has: {have}")
+        raise FileFormatError(
+            f"the file has no column {', '.join(repr(m) for m in missing)} (required for {entity}); it has: {have}"
+        )
     label = actor_label or (getattr(user, "email", None) or "system")
     started = timezone.now()
     result = ImportResult(entity=entity, rows=frame.height, dry_run=dry_run, checksum=checksum)
@@ -267,11 +273,11 @@ def _run(
     except IntegrityError as exc:
         # The services check every invariant first; reaching the database's own constraints
         # means a rule the checks missed, so say which one rather than show a stack trace.
-        rejection = ImportRejected(
+        refused = ImportRejected(
             [RowError(line=0, column="", value="", reason=f"the database refused the import: {exc}")], rows=frame.height
         )
         _record_rejection(entity, filename, checksum, mapping, user, label, started, frame.height, result)
-        raise rejection from exc
+        raise refused from exc
     if result.errors and error_file is not None:
         result.error_file = str(error_file)
         _write_error_file(error_file, result.errors)
@@ -279,7 +285,15 @@ def _run(
 
 
 def _record_rejection(
-    entity: str, filename: str, checksum: str, mapping: Mapping, user: Any, label: str, started: dt.datetime, rows: int, result: ImportResult
+    entity: str,
+    filename: str,
+    checksum: str,
+    mapping: Mapping,
+    user: Any,
+    label: str,
+    started: dt.datetime,
+    rows: int,
+    result: ImportResult,
 ) -> None:
     ImportRun.objects.create(
         entity=entity,

@@ -44,7 +44,9 @@ def to_canonical(frame: pl.DataFrame, mapping: Mapping, spec: EntitySpec) -> Can
             consumed.update(pieces)
         else:
             if source not in frame.columns:
-                raise FileFormatError(f"mapping: {canonical} = {source!r}, but the file has no column {source!r} (it has: {_list(frame.columns)})")
+                raise FileFormatError(
+                    f"mapping: {canonical} = {source!r}, but the file has no column {source!r} (it has: {_list(frame.columns)})"
+                )
             exprs.append(pl.col(source).alias(canonical))
             consumed.add(source)
         source_names[canonical] = source

@@ -40,9 +40,7 @@ def reserve_ids(connection: BaseDatabaseWrapper, table: str, count: int) -> pl.S
         return pl.Series("id", [], dtype=pl.Int64)
     with connection.cursor() as cursor:
         if is_postgres(connection):
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
             return pl.Series("id", [r[0] for r in cursor.fetchall()], dtype=pl.Int64)
         # The import holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else can take these.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")

@@ -32,8 +32,12 @@ def major_units(minor: str, currency: str) -> pl.Expr:
     whole = (value.abs() // scale).cast(pl.String)
     frac = (value.abs() % scale).cast(pl.String).str.pad_start(4, "0").str.slice(pl.lit(4) - exp, exp)
     sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.when(value.is_null()).then(None).when(exp == 0).then(pl.concat_str([sign, whole])).otherwise(
-        pl.concat_str([sign, whole, pl.lit("."), frac])
+    return (
+        pl.when(value.is_null())
+        .then(None)
+        .when(exp == 0)
+        .then(pl.concat_str([sign, whole]))
+        .otherwise(pl.concat_str([sign, whole, pl.lit("."), frac]))
     )
 
 
@@ -44,9 +48,21 @@ def customers_frame() -> pl.DataFrame:
         " c.segment, COALESCE(u.email, ''), c.is_consumer, COALESCE(p.customer_ref, ''), c.status"
         " FROM ledger_customer c LEFT JOIN accounts_user u ON u.id = c.collector_id"
         " LEFT JOIN ledger_customer p ON p.id = c.parent_id ORDER BY c.customer_ref",
-        schema={"customer_ref": pl.String, "name": pl.String, "country": pl.String, "region": pl.String, "timezone": pl.String,
-                "currency": pl.String, "payment_terms_days": pl.Int64, "credit_limit": pl.Int64, "segment": pl.String,
-                "collector": pl.String, "is_consumer": pl.Boolean, "parent_ref": pl.String, "status": pl.String},
+        schema={
+            "customer_ref": pl.String,
+            "name": pl.String,
+            "country": pl.String,
+            "region": pl.String,
+            "timezone": pl.String,
+            "currency": pl.String,
+            "payment_terms_days": pl.Int64,
+            "credit_limit": pl.Int64,
+            "segment": pl.String,
+            "collector": pl.String,
+            "is_consumer": pl.Boolean,
+            "parent_ref": pl.String,
+            "status": pl.String,
+        },
     )
     return frame.with_columns(major_units("credit_limit", "currency").alias("credit_limit"))
 
@@ -57,11 +73,23 @@ def invoices_frame() -> pl.DataFrame:
         "SELECT i.source, i.invoice_ref, c.customer_ref, i.kind, i.issue_date, i.due_date, i.currency, i.amount, i.open_amount,"
         " i.po_number, i.description FROM ledger_invoice i JOIN ledger_customer c ON c.id = i.customer_id"
         " ORDER BY i.issue_date, i.invoice_ref",
-        schema={"source": pl.String, "invoice_ref": pl.String, "customer_ref": pl.String, "kind": pl.String, "issue_date": pl.Date,
-                "due_date": pl.Date, "currency": pl.String, "amount": pl.Int64, "open_amount": pl.Int64, "po_number": pl.String,
-                "description": pl.String},
+        schema={
+            "source": pl.String,
+            "invoice_ref": pl.String,
+            "customer_ref": pl.String,
+            "kind": pl.String,
+            "issue_date": pl.Date,
+            "due_date": pl.Date,
+            "currency": pl.String,
+            "amount": pl.Int64,
+            "open_amount": pl.Int64,
+            "po_number": pl.String,
+            "description": pl.String,
+        },
     )
-    return frame.with_columns(major_units("amount", "currency").alias("amount"), major_units("open_amount", "currency").alias("open_amount"))
+    return frame.with_columns(
+        major_units("amount", "currency").alias("amount"), major_units("open_amount", "currency").alias("open_amount")
+    )
 
 
 def open_items_frame(as_of: dt.date) -> pl.DataFrame:
@@ -75,8 +103,18 @@ def open_items_frame(as_of: dt.date) -> pl.DataFrame:
         "SELECT i.id, i.source, i.invoice_ref, c.customer_ref, c.name, i.kind, i.issue_date, i.due_date, i.currency, i.amount"
         " FROM ledger_invoice i JOIN ledger_customer c ON c.id = i.customer_id WHERE i.issue_date <= %s",
         [as_of],
-        schema={"id": pl.Int64, "source": pl.String, "invoice_ref": pl.String, "customer_ref": pl.String, "customer_name": pl.String,
-                "kind": pl.String, "issue_date": pl.Date, "due_date": pl.Date, "currency": pl.String, "amount": pl.Int64},
+        schema={
+            "id": pl.Int64,
+            "source": pl.String,
+            "invoice_ref": pl.String,
+            "customer_ref": pl.String,
+            "customer_name": pl.String,
+            "kind": pl.String,
+            "issue_date": pl.Date,
+            "due_date": pl.Date,
+            "currency": pl.String,
+            "amount": pl.Int64,
+        },
     )
     applied = fetch_frame(
         connection,
@@ -84,19 +122,39 @@ def open_items_frame(as_of: dt.date) -> pl.DataFrame:
         [as_of],
         schema={"invoice_id": pl.Int64, "credit_note_id": pl.Int64, "amount": pl.Int64},
     )
-    used = pl.concat([
-        applied.select(pl.col("invoice_id").alias("id"), "amount"),
-        applied.filter(pl.col("credit_note_id").is_not_null()).select(pl.col("credit_note_id").alias("id"), "amount"),
-    ]).group_by("id").agg(pl.col("amount").sum().alias("applied"))
-    frame = invoices.join(used, on="id", how="left").with_columns((pl.col("amount") - pl.col("applied").fill_null(0)).alias("open_minor"))
+    used = (
+        pl.concat(
+            [
+                applied.select(pl.col("invoice_id").alias("id"), "amount"),
+                applied.filter(pl.col("credit_note_id").is_not_null()).select(pl.col("credit_note_id").alias("id"), "amount"),
+            ]
+        )
+        .group_by("id")
+        .agg(pl.col("amount").sum().alias("applied"))
+    )
+    frame = invoices.join(used, on="id", how="left").with_columns(
+        (pl.col("amount") - pl.col("applied").fill_null(0)).alias("open_minor")
+    )
     frame = frame.filter(pl.col("open_minor") > 0).with_columns(
         pl.when(pl.col("kind") == "credit_note").then(-pl.col("open_minor")).otherwise(pl.col("open_minor")).alias("open_minor"),
-        pl.when(pl.col("kind") == "credit_note").then(0).otherwise((pl.lit(as_of) - pl.col("due_date")).dt.total_days().clip(0)).alias("days_overdue"),
+        pl.when(pl.col("kind") == "credit_note")
+        .then(0)
+        .otherwise((pl.lit(as_of) - pl.col("due_date")).dt.total_days().clip(0))
+        .alias("days_overdue"),
     )
     frame = frame.sort(["customer_ref", "due_date", "invoice_ref"])
     return frame.select(
-        "invoice_ref", "source", "customer_ref", "customer_name", "kind", "issue_date", "due_date", "currency",
-        major_units("amount", "currency").alias("amount"), major_units("open_minor", "currency").alias("open_amount"), "days_overdue",
+        "invoice_ref",
+        "source",
+        "customer_ref",
+        "customer_name",
+        "kind",
+        "issue_date",
+        "due_date",
+        "currency",
+        major_units("amount", "currency").alias("amount"),
+        major_units("open_minor", "currency").alias("open_amount"),
+        "days_overdue",
     )
 
 

@@ -41,8 +41,14 @@ class Customer(models.Model):
     # through it; every later change gets its own audit event. No database constraint: import
     # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
     import_run = models.ForeignKey(
-        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-        db_constraint=False, editable=False,
+        "imports.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -50,7 +56,9 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0), name="customer_credit_limit_not_negative"),
+            models.CheckConstraint(
+                condition=Q(credit_limit__isnull=True) | Q(credit_limit__gte=0), name="customer_credit_limit_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,8 +82,14 @@ class Contact(models.Model):
     # through it; every later change gets its own audit event. No database constraint: import
     # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
     import_run = models.ForeignKey(
-        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-        db_constraint=False, editable=False,
+        "imports.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,7 +123,12 @@ class Invoice(models.Model):
     amount = models.BigIntegerField(help_text="Minor units; positive for every kind")
     open_amount = models.BigIntegerField(help_text="Derived: amount minus allocations (for a credit note: its unused credit)")
     credited_invoice = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes", help_text="The invoice a credit note credits",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text="The invoice a credit note credits",
         db_index=False,
     )
     po_number = models.CharField(max_length=100, blank=True)
@@ -121,8 +140,14 @@ class Invoice(models.Model):
     # through it; every later change gets its own audit event. No database constraint: import
     # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
     import_run = models.ForeignKey(
-        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-        db_constraint=False, editable=False,
+        "imports.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -132,7 +157,9 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "invoice_ref"], name="invoice_unique_ref_per_source"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
-            models.CheckConstraint(condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")), name="invoice_not_over_allocated"),
+            models.CheckConstraint(
+                condition=Q(open_amount__gte=0) & Q(open_amount__lte=F("amount")), name="invoice_not_over_allocated"
+            ),
             models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_not_before_issue"),
             models.CheckConstraint(
                 condition=Q(credited_invoice__isnull=True) | Q(kind="credit_note"), name="invoice_only_credit_notes_credit"
@@ -176,8 +203,14 @@ class Payment(models.Model):
     # through it; every later change gets its own audit event. No database constraint: import
     # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
     import_run = models.ForeignKey(
-        "imports.ImportRun", null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
-        db_constraint=False, editable=False,
+        "imports.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -201,7 +234,9 @@ class Allocation(models.Model):
 
     # Each foreign key is indexed by an index or unique constraint below that starts with it.
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations", db_index=False)
-    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations", db_index=False)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations", db_index=False
+    )
     credit_note = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_allocations", db_index=False
     )
@@ -213,10 +248,13 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.CheckConstraint(
-                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True)) | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
+                condition=(Q(payment__isnull=False) & Q(credit_note__isnull=True))
+                | (Q(payment__isnull=True) & Q(credit_note__isnull=False)),
                 name="allocation_exactly_one_source",
             ),
-            models.UniqueConstraint(fields=["payment", "invoice"], condition=Q(payment__isnull=False), name="allocation_unique_payment_invoice"),
+            models.UniqueConstraint(
+                fields=["payment", "invoice"], condition=Q(payment__isnull=False), name="allocation_unique_payment_invoice"
+            ),
             models.UniqueConstraint(
                 fields=["credit_note", "invoice"], condition=Q(credit_note__isnull=False), name="allocation_unique_credit_invoice"
             ),

@@ -155,7 +155,7 @@ def open_item_totals(items: list[Invoice]) -> OpenItemTotals:
     """Totals over what open_items() returned, so the page and its table cannot disagree."""
     debit = sum(i.open_amount for i in items if not i.is_credit)
     credit = sum(i.open_amount for i in items if i.is_credit)
-    overdue = sum(i.open_amount for i in items if not i.is_credit and getattr(i, "days_overdue", 0))
+    overdue = sum(i.open_amount for i in items if not i.is_credit and (getattr(i, "days_overdue", 0) or 0) > 0)
     return OpenItemTotals(open_balance=debit - credit, overdue_balance=overdue, unused_credit=credit, count=len(items))
 
 

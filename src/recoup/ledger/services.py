@@ -26,7 +26,9 @@ def _invoice_side(invoice: Invoice) -> Side:
 
 
 @transaction.atomic
-def allocate_payment(*, payment: Payment, invoice: Invoice, amount: int, applied_on: dt.date | None, actor: Any, now: dt.datetime) -> Allocation:
+def allocate_payment(
+    *, payment: Payment, invoice: Invoice, amount: int, applied_on: dt.date | None, actor: Any, now: dt.datetime
+) -> Allocation:
     """Apply part of a payment to an invoice. Rows are locked so two users cannot over-apply."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
@@ -41,14 +43,24 @@ def allocate_payment(*, payment: Payment, invoice: Invoice, amount: int, applied
         payment.save(update_fields=["customer", "updated_at"])
     recompute_balances(connection, invoice_ids=[invoice.pk], payment_ids=[payment.pk])
     record_event(
-        actor=actor, action="allocate", obj=allocation, at=now,
-        after={"payment": payment.payment_ref, "invoice": invoice.invoice_ref, "amount": amount, "applied_on": allocation.applied_on.isoformat()},
+        actor=actor,
+        action="allocate",
+        obj=allocation,
+        at=now,
+        after={
+            "payment": payment.payment_ref,
+            "invoice": invoice.invoice_ref,
+            "amount": amount,
+            "applied_on": allocation.applied_on.isoformat(),
+        },
     )
     return allocation
 
 
 @transaction.atomic
-def apply_credit_note(*, credit_note: Invoice, invoice: Invoice, amount: int, applied_on: dt.date | None, actor: Any, now: dt.datetime) -> Allocation:
+def apply_credit_note(
+    *, credit_note: Invoice, invoice: Invoice, amount: int, applied_on: dt.date | None, actor: Any, now: dt.datetime
+) -> Allocation:
     credit_note = Invoice.objects.select_for_update().get(pk=credit_note.pk)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if credit_note.kind != Invoice.Kind.CREDIT_NOTE:
@@ -65,7 +77,10 @@ def apply_credit_note(*, credit_note: Invoice, invoice: Invoice, amount: int, ap
         credit_note.save(update_fields=["credited_invoice", "updated_at"])
     recompute_balances(connection, invoice_ids=[invoice.pk, credit_note.pk], payment_ids=[])
     record_event(
-        actor=actor, action="apply_credit", obj=allocation, at=now,
+        actor=actor,
+        action="apply_credit",
+        obj=allocation,
+        at=now,
         after={"credit_note": credit_note.invoice_ref, "invoice": invoice.invoice_ref, "amount": amount},
     )
     return allocation
@@ -75,8 +90,12 @@ def apply_credit_note(*, credit_note: Invoice, invoice: Invoice, amount: int, ap
 def remove_allocation(*, allocation: Allocation, actor: Any, now: dt.datetime) -> None:
     """Undo an allocation (a payment applied to the wrong invoice); the balances follow."""
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    before = {"invoice_id": allocation.invoice_id, "payment_id": allocation.payment_id,
-              "credit_note_id": allocation.credit_note_id, "amount": allocation.amount}
+    before = {
+        "invoice_id": allocation.invoice_id,
+        "payment_id": allocation.payment_id,
+        "credit_note_id": allocation.credit_note_id,
+        "amount": allocation.amount,
+    }
     invoice_ids = [i for i in (allocation.invoice_id, allocation.credit_note_id) if i]
     payment_ids = [allocation.payment_id] if allocation.payment_id else []
     record_event(actor=actor, action="unallocate", obj=allocation, before=before, at=now)

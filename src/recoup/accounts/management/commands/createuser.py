@@ -32,6 +32,13 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         first, _, last = opts["name"].partition(" ")
         admin = opts["role"] == Role.ADMIN
-        User.objects.create_user(email=email, password=password, role=opts["role"], first_name=first, last_name=last,
-                                 is_staff=admin, is_superuser=admin)
+        User.objects.create_user(
+            email=email,
+            password=password,
+            role=opts["role"],
+            first_name=first,
+            last_name=last,
+            is_staff=admin,
+            is_superuser=admin,
+        )
         self.stdout.write(f"created {opts['role']} {email}")

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--mapping", help=f"a preset ({', '.join(list_presets())}) or a mapping file (.toml)")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-        parser.add_argument("--skip-invalid", action="store_true", help="import the good rows; write the bad ones to an error file")
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="import the good rows; write the bad ones to an error file"
+        )
         parser.add_argument("--error-file", type=Path, help="where --skip-invalid writes bad rows (default: FILE.errors.csv)")
         parser.add_argument("--user", help="e-mail of the recoup user the import is recorded against")
         parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -59,8 +61,10 @@ class Command(BaseCommand):
             more = len(exc.errors) - MAX_ERRORS_SHOWN
             if more > 0:
                 self.stderr.write(f"... and {more} more")
-            raise CommandError(f"{opts['file']}: rejected, nothing imported ({len(exc.errors)} problem(s)). "
-                               "Fix the rows above, or use --skip-invalid to import the good rows.") from exc
+            raise CommandError(
+                f"{opts['file']}: rejected, nothing imported ({len(exc.errors)} problem(s)). "
+                "Fix the rows above, or use --skip-invalid to import the good rows."
+            ) from exc
         except (FileFormatError, MappingError) as exc:
             raise CommandError(str(exc)) from exc
         self._report(result, opts)

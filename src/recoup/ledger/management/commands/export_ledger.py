@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["format"] == "xlsx" and opts["output"] is None:
             raise CommandError("--format xlsx needs --output FILE")
-        as_of = opts["as_of"] or dt.date.today()  # the edge: the command line is where "today" is decided
+        as_of = opts["as_of"] or dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
         frame = export_frame(opts["kind"], as_of=as_of)
         data = write(frame, opts["format"], opts["output"])
         if opts["output"] is None:

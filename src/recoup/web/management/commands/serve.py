@@ -21,9 +21,19 @@ class Command(BaseCommand):
 
         call_command("collectstatic", interactive=False, verbosity=0)
         argv = [
-            sys.executable, "-m", "gunicorn", "recoup.wsgi:application",
-            "--bind", opts["bind"], "--workers", str(opts["workers"]), "--access-logfile", "-", "--timeout", "120",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "recoup.wsgi:application",
+            "--bind",
+            opts["bind"],
+            "--workers",
+            str(opts["workers"]),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
         ]
         self.stdout.write(f"serving on http://{opts['bind']}/")
         sys.stdout.flush()
-        os.execv(sys.executable, argv)  # replace this process: signals reach gunicorn directly
+        os.execv(sys.executable, argv)  # noqa: S606 - replace this process: signals reach gunicorn directly
