@@ -112,8 +112,24 @@ def _attributes(frame: pl.DataFrame, extra: tuple[str, ...]) -> pl.Series:
 
 
 def _fingerprint(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
-    """A stable digest of a row's meaningful values (Polars' own hash may change between versions)."""
-    encoded = frame.select(pl.struct(columns).struct.json_encode().cast(pl.Binary).alias("j"))["j"].to_list()
+    """A stable digest of a row's meaningful values (Polars' own hash may change between versions).
+
+    Each value is written as its length and its text, so no two different rows can encode alike.
+    """
+    parts = []
+    for column in columns:
+        dtype = frame.schema[column]
+        text = (
+            pl.col(column).struct.json_encode()
+            if isinstance(dtype, pl.Struct)
+            else (
+                pl.col(column).list.eval(pl.element().struct.json_encode()).list.join(",")
+                if isinstance(dtype, pl.List)
+                else pl.col(column).cast(pl.String)
+            )
+        )
+        parts.append(pl.when(text.is_null()).then(pl.lit("-")).otherwise(pl.format("{}:{}", text.str.len_bytes(), text)))
+    encoded = frame.select(pl.concat_str(parts, separator="|").cast(pl.Binary).alias("j"))["j"].to_list()
     blake = hashlib.blake2b
     digests = pl.Series("import_hash", [blake(b, digest_size=16).digest() for b in encoded], dtype=pl.Binary)
     return digests.bin.encode("hex")
@@ -220,7 +236,9 @@ def _split(rows: pl.DataFrame, existing: pl.DataFrame, keys: list[str]) -> tuple
 def _country_codes() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(str(code) for code in Locale("en").territories if isinstance(code, str) and len(code) == 2 and code.isalpha())
+    return frozenset(
+        str(code) for code in Locale("en").territories if isinstance(code, str) and len(code) == 2 and code.isalpha()
+    )
 
 
 def _normalise_phones(frame: pl.DataFrame, check: Checker, column: str, region_column: str) -> pl.DataFrame:

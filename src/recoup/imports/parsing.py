@@ -135,6 +135,9 @@ def parse_minor(
     target = out or column
     if column not in frame.columns:
         return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(target))
+    fast = _parse_plain_minor(frame, check, column, exponent=exponent, currency=currency, decimal_sep=decimal_sep, target=target)
+    if fast is not None:
+        return fast
     d, t = re.escape(decimal_sep), re.escape(thousands_sep)
     chars = "0-9" + d + t
     shape = re.compile(rf"^\s*(\()?\s*([-+])?\s*([{chars}]+?)\s*(-)?\s*(\))?\s*$").pattern
@@ -212,6 +215,38 @@ def parse_minor(
     return frame.with_columns(pl.col(f"__minor_{target}").alias(target)).drop(
         [f"__minor_{target}", "__ok", "__signs", "__idig", "__fdig"]
     )
+
+
+def _parse_plain_minor(
+    frame: pl.DataFrame, check: Checker, column: str, *, exponent: str, currency: str, decimal_sep: str, target: str
+) -> pl.DataFrame | None:
+    """The common case, one regular expression instead of several: every amount is a plain
+    number ("1234.50", "-7"). Returns None when any is not, for the general path to handle."""
+    plain = rf"^-?[0-9]{{1,{MAX_INT_DIGITS}}}(?:{re.escape(decimal_sep)}[0-9]+)?$"
+    text = pl.col(column)
+    if frame.select((text.is_not_null() & ~text.str.contains(plain)).any()).item():
+        return None
+    parts = text.str.strip_chars_start("-").str.split_exact(decimal_sep, 1).struct.rename_fields(["int", "frac"])
+    work = frame.select(parts.alias("p"), text.str.starts_with("-").alias("neg"), pl.col(exponent).alias("exp")).unnest("p")
+    frac = pl.col("frac").fill_null("")
+    multiplier = pl.col("exp").replace_strict(_MULTIPLIER, default=None, return_dtype=pl.Int64)
+    magnitude = pl.col("int").cast(pl.Int64) * multiplier + frac.str.pad_end(4, "0").str.slice(0, pl.col("exp")).replace(
+        "", "0"
+    ).cast(pl.Int64, strict=False)
+    significant = frac.str.strip_chars_end("0").str.len_chars()
+    work = work.select(
+        pl.when(significant <= pl.col("exp")).then(pl.when(pl.col("neg")).then(-magnitude).otherwise(magnitude)).alias("minor"),
+        (significant > pl.col("exp")).alias("too_many"),
+    )
+    frame = frame.with_columns(work["minor"].alias("__minor"), work["too_many"].alias("__too_many"))
+    present = text.is_not_null() & pl.col(exponent).is_not_null()
+    check.flag(
+        frame,
+        present & pl.col("__too_many"),
+        column,
+        pl.format("more decimals than {} allows ({})", pl.col(currency), pl.col(exponent)),
+    )
+    return frame.with_columns(pl.col("__minor").alias(target)).drop(["__minor", "__too_many"])
 
 
 def known_timezones() -> frozenset[str]:

@@ -96,7 +96,7 @@ def insert_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
             values = ", ".join(_sqlite_literal(constant[c]) if c in constant else "?" for c in batch.columns)
             sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({values})"
             # sqlite3's own executemany: Django's wrapper would buffer every row to peek at the first.
-            sqlite3.Cursor.executemany(raw, sql, batch.select(varying).iter_rows() if varying else [()] * batch.height)
+            sqlite3.Cursor.executemany(raw, sql, _rows(batch.select(varying)) if varying else [()] * batch.height)
     return frame.height
 
 
@@ -139,7 +139,9 @@ def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Ite
                 cursor.execute(f"ALTER TABLE {qn(table)} DROP CONSTRAINT {qn(name)}")
         else:
             constraints = []
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table])
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table]
+            )
             indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {qn(name)}")
@@ -149,6 +151,11 @@ def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Ite
             cursor.execute(definition)
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """Row tuples, built from whole columns (several times faster than DataFrame.iter_rows)."""
+    return zip(*(frame[c].to_list() for c in frame.columns), strict=True)
 
 
 def _sqlite_literal(value: Any) -> str:
@@ -191,7 +198,7 @@ def update_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
         ordered = _for_sqlite(frame.select([*targets, key]))
         raw = cursor.cursor
         for start in range(0, ordered.height, BATCH):
-            sqlite3.Cursor.executemany(raw, sql, ordered.slice(start, BATCH).iter_rows())
+            sqlite3.Cursor.executemany(raw, sql, _rows(ordered.slice(start, BATCH)))
     return frame.height
 
 
