@@ -125,7 +125,8 @@ def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Ite
             return
         if is_postgres(connection):
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
                 [table],
             )
             constraints = cursor.fetchall()
