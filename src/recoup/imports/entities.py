@@ -206,6 +206,17 @@ def _audit(job: Job, object_type: str, changes: pl.DataFrame, *, created: pl.Ser
     bulk_insert_frame(frame)
 
 
+def _update_events(updated: pl.DataFrame, *, ref: pl.Expr | str, before: pl.Expr, after: Any) -> pl.DataFrame:
+    """Audit rows for updated records: each with its values before and after the import."""
+    return updated.select(
+        pl.col("id").alias("object_id"),
+        (pl.col(ref) if isinstance(ref, str) else ref).alias("object_ref"),
+        pl.lit("import.update").alias("action"),
+        before.struct.json_encode().alias("before"),
+        pl.struct(after).struct.json_encode().alias("after"),
+    )
+
+
 def _now(job: Job) -> pl.Expr:
     return pl.lit(job.now.astimezone(dt.UTC).replace(tzinfo=None)).dt.replace_time_zone("UTC")
 
@@ -467,36 +478,10 @@ class CustomersHandler:
         self._primary_contacts(job, touched)
 
         after_cols = ["customer_ref", *[c for c in self.fields if c != "attributes"]]
-        audit = pl.concat(
-            [
-                plan.updated.select(
-                    pl.col("id").alias("object_id"),
-                    pl.col("customer_ref").alias("object_ref"),
-                    pl.lit("import.update").alias("action"),
-                    pl.struct(
-                        [
-                            pl.col(f"{c}_old").alias(c)
-                            for c in (
-                                "name",
-                                "country",
-                                "region",
-                                "timezone",
-                                "currency",
-                                "payment_terms_days",
-                                "credit_limit",
-                                "segment",
-                                "is_consumer",
-                                "collector_id",
-                                "status",
-                            )
-                        ]
-                    )
-                    .struct.json_encode()
-                    .alias("before"),
-                    pl.struct(after_cols).struct.json_encode().alias("after"),
-                ),
-            ]
-        )
+        tracked = ("name", "country", "region", "timezone", "currency", "payment_terms_days", "credit_limit")
+        tracked += ("segment", "is_consumer", "collector_id", "status")
+        before = pl.struct([pl.col(f"{c}_old").alias(c) for c in tracked])
+        audit = _update_events(plan.updated, ref="customer_ref", before=before, after=after_cols)
         _audit(job, "ledger.customer", audit, created=created["customer_ref"])
 
     def _primary_contacts(self, job: Job, touched: pl.DataFrame) -> None:
@@ -647,22 +632,15 @@ class ContactsHandler:
         _audit(
             job,
             "ledger.contact",
-            pl.concat(
-                [
-                    plan.updated.select(
-                        pl.col("id").alias("object_id"),
-                        pl.format("{} / {}", "customer_ref", "name").alias("object_ref"),
-                        pl.lit("import.update").alias("action"),
-                        pl.struct(
-                            pl.col("phone_old").alias("phone"),
-                            pl.col("email_old").alias("email"),
-                            pl.col("is_primary_now").alias("is_primary"),
-                        )
-                        .struct.json_encode()
-                        .alias("before"),
-                        pl.struct(after).struct.json_encode().alias("after"),
-                    ),
-                ]
+            _update_events(
+                plan.updated,
+                ref=pl.format("{} / {}", "customer_ref", "name"),
+                before=pl.struct(
+                    pl.col("phone_old").alias("phone"),
+                    pl.col("email_old").alias("email"),
+                    pl.col("is_primary_now").alias("is_primary"),
+                ),
+                after=after,
             ),
             created=created["name"],
         )
@@ -1012,17 +990,7 @@ class InvoicesHandler:
         _audit(
             job,
             "ledger.invoice",
-            pl.concat(
-                [
-                    plan.updated.select(
-                        pl.col("id").alias("object_id"),
-                        pl.col("invoice_ref").alias("object_ref"),
-                        pl.lit("import.update").alias("action"),
-                        before.struct.json_encode().alias("before"),
-                        pl.struct(after).struct.json_encode().alias("after"),
-                    ),
-                ]
-            ),
+            _update_events(plan.updated, ref="invoice_ref", before=before, after=after),
             created=created["invoice_ref"],
         )
 
@@ -1338,17 +1306,7 @@ class PaymentsHandler:
         _audit(
             job,
             "ledger.payment",
-            pl.concat(
-                [
-                    plan.updated.select(
-                        pl.col("id").alias("object_id"),
-                        pl.col("payment_ref").alias("object_ref"),
-                        pl.lit("import.update").alias("action"),
-                        before.struct.json_encode().alias("before"),
-                        pl.struct(after).struct.json_encode().alias("after"),
-                    ),
-                ]
-            ),
+            _update_events(plan.updated, ref=pl.col("payment_ref"), before=before, after=after),
             created=created["payment_ref"],
         )
 

@@ -243,22 +243,15 @@ def _run(
             if dry_run:
                 transaction.set_rollback(True)
                 return result
-            run = ImportRun.objects.create(
-                entity=entity,
-                filename=filename[:500],
-                checksum=checksum,
-                mapping=mapping.name,
-                user=user if getattr(user, "pk", None) else None,
-                actor_label=label,
-                started_at=started,
-                status=ImportRun.Status.APPLIED,
-                rows=frame.height,
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-                invalid=result.invalid,
-                error_file=str(error_file or "") if result.errors else "",
+            run = _new_run(entity, filename, checksum, mapping, user, label, started, frame.height, ImportRun.Status.APPLIED)
+            run.created, run.updated, run.unchanged, run.invalid = (
+                result.created,
+                result.updated,
+                result.unchanged,
+                result.invalid,
             )
+            run.error_file = str(error_file or "") if result.errors else ""
+            run.save()
             job.run_id = run.pk
             handler.write(job, prepared, plan)
             run.finished_at = timezone.now()
@@ -284,6 +277,30 @@ def _run(
     return result
 
 
+def _new_run(
+    entity: str,
+    filename: str,
+    checksum: str,
+    mapping: Mapping,
+    user: Any,
+    label: str,
+    started: dt.datetime,
+    rows: int,
+    status: str,
+) -> ImportRun:
+    return ImportRun.objects.create(
+        entity=entity,
+        filename=filename[:500],
+        checksum=checksum,
+        mapping=mapping.name,
+        user=user if getattr(user, "pk", None) else None,
+        actor_label=label,
+        started_at=started,
+        status=status,
+        rows=rows,
+    )
+
+
 def _record_rejection(
     entity: str,
     filename: str,
@@ -295,19 +312,10 @@ def _record_rejection(
     rows: int,
     result: ImportResult,
 ) -> None:
-    ImportRun.objects.create(
-        entity=entity,
-        filename=filename[:500],
-        checksum=checksum,
-        mapping=mapping.name,
-        user=user if getattr(user, "pk", None) else None,
-        actor_label=label,
-        started_at=started,
-        finished_at=timezone.now(),
-        status=ImportRun.Status.REJECTED,
-        rows=rows,
-        invalid=result.invalid,
-    )
+    run = _new_run(entity, filename, checksum, mapping, user, label, started, rows, ImportRun.Status.REJECTED)
+    run.finished_at = timezone.now()
+    run.invalid = result.invalid
+    run.save(update_fields=["finished_at", "invalid"])
 
 
 def _write_error_file(path: Path, errors: list[RowError]) -> None:
