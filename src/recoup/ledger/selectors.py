@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -32,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from recoup.kernel.calendar import ResolvedZone, resolve_timezone
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
 
 # Public sort keys → ORM ordering. The primary key breaks ties so pagination is stable.
@@ -163,4 +165,16 @@ def recent_payments(customer: Customer, limit: int = 20) -> list[Payment]:
     """The customer's latest payments, newest first, with the invoices they were applied to."""
     return list(
         Payment.objects.filter(customer=customer).order_by("-received_on", "-pk").prefetch_related("allocations__invoice")[:limit]
+    )
+
+
+def customer_zone(customer: Customer) -> ResolvedZone:
+    """The customer's time zone as DESIGN §4 resolves it, and where it came from."""
+    primary = customer.contacts.filter(is_primary=True).values_list("phone", flat=True).first()
+    return resolve_timezone(
+        explicit=customer.timezone or None,
+        region=customer.region or None,
+        country=customer.country or None,
+        phone=primary or None,
+        default=settings.RECOUP_DEFAULT_TIMEZONE,
     )

@@ -65,6 +65,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "nav": "customers",
         "customer": customer,
+        "zone": selectors.customer_zone(customer),
         "as_of": as_of,
         "items": items,
         "totals": selectors.open_item_totals(items),
