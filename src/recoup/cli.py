@@ -12,6 +12,7 @@ COMMANDS = {
     "demo": ("demo", "build the demo company (--customers N --invoices N --seed S)"),
     "import": ("import_ledger", "import customers|contacts|invoices|payments FILE [--mapping PRESET|FILE.toml] [--dry-run]"),
     "export": ("export_ledger", "export customers|invoices|open-items --format csv|json|xlsx [--as-of DATE]"),
+    "report": ("report", "report aging|dso|cei --as-of DATE [--from DATE] [--by customer|collector|segment|currency] [--home]"),
     "serve": ("serve", "serve the web application (production server)"),
     "createuser": ("createuser", "add a user with a role"),
 }

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "recoup.ledger",
     "recoup.imports",
     "recoup.demo",
+    "recoup.reports",
     "recoup.web",
 ]
 

@@ -1,0 +1,206 @@
+"""The ledger as Polars frames, read column-wise through Arrow (ADBC), not through ORM objects.
+
+One set of SQL statements serves SQLite and PostgreSQL; ADBC hands back Arrow tables that
+become frames without a Python object per value. Two cases cannot use a second connection
+and fall back to Django's own cursor (`ledger.bulk.fetch_frame`, row tuples):
+
+- inside an atomic block (a test's transaction, a service that wrote and now reports): a
+  second connection cannot see the block's uncommitted rows;
+- an in-memory SQLite database (the test database): the ADBC driver links its own SQLite,
+  and an in-memory database is private to the library instance that opened it.
+
+Both paths run the same statements and normalise to the same schema, so they return equal
+frames (tests/reports/test_loading.py asserts it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import polars as pl
+from django.conf import settings
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from recoup.analytics.frames import Ledger
+from recoup.ledger.bulk import fetch_frame
+
+Schema = Mapping[str, Any]
+Reader = Callable[[str, Schema], pl.DataFrame]
+
+INVOICES: Schema = {
+    "id": pl.Int64,
+    "customer_id": pl.Int64,
+    "kind": pl.String,
+    "issue_date": pl.Date,
+    "due_date": pl.Date,
+    "currency": pl.String,
+    "amount": pl.Int64,
+}
+ALLOCATIONS: Schema = {
+    "invoice_id": pl.Int64,
+    "payment_id": pl.Int64,
+    "credit_note_id": pl.Int64,
+    "amount": pl.Int64,
+    "applied_on": pl.Date,
+}
+PAYMENTS: Schema = {"id": pl.Int64, "customer_id": pl.Int64, "received_on": pl.Date, "amount": pl.Int64, "currency": pl.String}
+CUSTOMERS: Schema = {
+    "id": pl.Int64,
+    "customer_ref": pl.String,
+    "name": pl.String,
+    "segment": pl.String,
+    "collector": pl.String,
+    "currency": pl.String,
+}
+FX_RATES: Schema = {"currency": pl.String, "on": pl.Date, "rate_ppb": pl.Int64}
+
+
+def _until(column: str, as_of: dt.date | None) -> str:
+    # A `date` object's ISO text is the only thing ever spliced in (no user text), and a
+    # literal keeps one statement for both databases: ADBC's SQLite driver binds `?`,
+    # its PostgreSQL driver `$1`. SQLite stores dates as ISO text, so text order is date order.
+    if as_of is None:
+        return ""
+    assert isinstance(as_of, dt.date)
+    return f" WHERE {column} <= '{as_of.isoformat()}'"
+
+
+def statements(as_of: dt.date | None) -> dict[str, tuple[str, Schema]]:
+    """SQL per frame; rows dated after `as_of` are left in the database (as-of correctness
+    is the analytics' job too, this only saves reading them)."""
+    return {
+        "invoices": (
+            "SELECT id, customer_id, kind, issue_date, due_date, currency, amount FROM ledger_invoice"
+            + _until("issue_date", as_of),
+            INVOICES,
+        ),
+        "allocations": (
+            "SELECT invoice_id, payment_id, credit_note_id, amount, applied_on FROM ledger_allocation"
+            + _until("applied_on", as_of),
+            ALLOCATIONS,
+        ),
+        "payments": (
+            "SELECT id, customer_id, received_on, amount, currency FROM ledger_payment" + _until("received_on", as_of),
+            PAYMENTS,
+        ),
+        "customers": (
+            "SELECT c.id, c.customer_ref, c.name, c.segment, COALESCE(u.email, '') AS collector, c.currency"
+            " FROM ledger_customer c LEFT JOIN accounts_user u ON u.id = c.collector_id",
+            CUSTOMERS,
+        ),
+        # Rates leave as integer parts per billion, computed by the database: PostgreSQL's
+        # numeric is exact, SQLite's REAL carries a 9-place rate below 10^6 exactly enough
+        # that ROUND gives the same integer.
+        "fx_rates": (
+            'SELECT currency, "on", CAST(ROUND(rate * 1000000000) AS BIGINT) AS rate_ppb FROM reports_fxrate'
+            + _until('"on"', as_of),
+            FX_RATES,
+        ),
+    }
+
+
+def normalise(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    """Same names, order and types whichever path read the frame (SQLite hands dates back as
+    ISO text, PostgreSQL as Arrow date32; an empty result may come back untyped)."""
+    columns = []
+    for name, dtype in schema.items():
+        column = pl.col(name)
+        if dtype == pl.Date and frame.schema[name] == pl.String:
+            column = column.str.to_date("%Y-%m-%d")
+        columns.append(column.cast(dtype).alias(name))
+    return frame.select(columns)
+
+
+def arrow_uri(settings_dict: Mapping[str, Any]) -> str:
+    """An ADBC connection URI for a Django database (the file for SQLite, libpq for PostgreSQL)."""
+    engine = settings_dict["ENGINE"]
+    if engine.endswith("sqlite3"):
+        return str(settings_dict["NAME"])
+    if engine.endswith("postgresql"):
+        user = quote(settings_dict.get("USER") or "", safe="")
+        password = quote(settings_dict.get("PASSWORD") or "", safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = settings_dict.get("HOST") or ""
+        # A socket directory is passed as a query parameter; libpq URIs cannot hold a path host.
+        netloc = "" if host.startswith("/") else host
+        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+        query = {k: str(v) for k, v in (settings_dict.get("OPTIONS") or {}).items() if k in {"sslmode", "sslrootcert", "options"}}
+        if host.startswith("/"):
+            query["host"] = host
+        params = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
+        return f"postgresql://{auth}{netloc}{port}/{quote(settings_dict['NAME'], safe='')}" + (f"?{params}" if params else "")
+    raise ValueError(f"no Arrow reader for database engine {engine!r}")
+
+
+def arrow_reader(settings_dict: Mapping[str, Any]) -> tuple[Reader, Callable[[], None]]:
+    """A reader over one ADBC connection, and the function that closes it."""
+    uri = arrow_uri(settings_dict)
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        import adbc_driver_sqlite.dbapi as driver
+    else:
+        import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
+    conn = driver.connect(uri)
+
+    def read(sql: str, schema: Schema) -> pl.DataFrame:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            table = cursor.fetch_arrow_table()
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        return normalise(frame, schema)
+
+    return read, conn.close
+
+
+def cursor_reader(connection: BaseDatabaseWrapper) -> Reader:
+    """The fallback: Django's cursor, inside whatever transaction the caller holds."""
+
+    def read(sql: str, schema: Schema) -> pl.DataFrame:
+        raw = fetch_frame(
+            connection, sql.replace("%", "%%"), schema={k: pl.String if v == pl.Date else v for k, v in schema.items()}
+        )
+        return normalise(raw.with_columns(pl.col(k).cast(pl.String) for k, v in schema.items() if v == pl.Date), schema)
+
+    return read
+
+
+def uses_arrow(connection: BaseDatabaseWrapper) -> bool:
+    """Whether a second (ADBC) connection would see what this one sees."""
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite":
+        return not connection.is_in_memory_db()  # type: ignore[attr-defined]
+    return connection.vendor == "postgresql"
+
+
+def read_frames(read: Reader, as_of: dt.date | None) -> dict[str, pl.DataFrame]:
+    return {name: read(sql, schema) for name, (sql, schema) in statements(as_of).items()}
+
+
+def load_frames(*, as_of: dt.date | None = None, using: str = "default") -> tuple[dict[str, pl.DataFrame], str]:
+    """The ledger's frames and which path read them ("arrow" or "cursor")."""
+    connection = connections[using]
+    if uses_arrow(connection):
+        read, close = arrow_reader(connection.settings_dict)
+        try:
+            return read_frames(read, as_of), "arrow"
+        finally:
+            close()
+    return read_frames(cursor_reader(connection), as_of), "cursor"
+
+
+def load_ledger(*, as_of: dt.date | None = None, home_currency: str | None = None, using: str = "default") -> Ledger:
+    """The ledger as of `as_of` (everything when None), ready for recoup.analytics."""
+    frames, _ = load_frames(as_of=as_of, using=using)
+    return Ledger(
+        frames["invoices"],
+        frames["allocations"],
+        frames["payments"],
+        frames["customers"],
+        fx_rates=frames["fx_rates"],
+        home_currency=home_currency or settings.RECOUP_HOME_CURRENCY,
+    )

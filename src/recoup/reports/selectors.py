@@ -1,0 +1,221 @@
+"""Reads for reports: load the ledger once, run recoup.analytics on it, shape the result.
+
+Everything returned is still integer minor units (frames) or Decimal days and percents;
+turning amounts into text happens at the edges (`present_*` below for JSON/CSV, template
+filters for HTML), once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+
+from recoup.analytics.aging import DEFAULT_BUCKETS, GROUPINGS, aging, bucket_names
+from recoup.analytics.frames import Ledger, MissingRate
+from recoup.analytics.kpis import add, best_possible_dso, cei, dso_countback, dso_standard, kpi_trend
+from recoup.kernel.money import currency_exponent
+from recoup.ledger.exports import major_units
+from recoup.reports.loading import load_ledger
+
+__all__ = [
+    "GROUPINGS",
+    "AgingReport",
+    "KpiReport",
+    "MissingRate",
+    "aging_report",
+    "default_period_start",
+    "kpi_report",
+    "kpi_trend_report",
+]
+
+# The default KPI period: a quarter ending on the as-of date (both days included).
+DEFAULT_PERIOD_DAYS = 90
+BUCKETS = bucket_names(DEFAULT_BUCKETS)
+AMOUNTS = (*BUCKETS, "credits", "total")
+OVERDUE = tuple(BUCKETS[1:])
+KPI_NAMES = ("dso", "dso_countback", "best_possible_dso", "add", "cei")
+
+
+def default_period_start(as_of: dt.date) -> dt.date:
+    return as_of - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+
+
+def home_currency() -> str:
+    return str(settings.RECOUP_HOME_CURRENCY).upper()
+
+
+@dataclass(frozen=True)
+class AgingReport:
+    as_of: dt.date
+    by: str
+    home: bool
+    frame: pl.DataFrame  # group keys, currency, AMOUNTS (minor units)
+    totals: pl.DataFrame  # one row per currency: currency, AMOUNTS
+    buckets: tuple[str, ...] = tuple(BUCKETS)
+
+    @property
+    def currencies(self) -> list[str]:
+        return [str(c) for c in self.totals["currency"].to_list()]
+
+
+def _totals(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.group_by("currency").agg(pl.col(list(AMOUNTS)).sum()).sort("currency")
+
+
+def aging_report(
+    as_of: dt.date, *, by: str = "customer", home: bool = False, currency: str | None = None, ledger: Ledger | None = None
+) -> AgingReport:
+    """Aging as of `as_of` grouped `by`; `currency` keeps one currency's rows (before any
+    conversion, so "EUR in USD" is possible). Raises MissingRate when `home` lacks a rate."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
+    ledger = ledger if ledger is not None else load_ledger(as_of=as_of, home_currency=home_currency())
+    if currency:
+        ledger = _only_currency(ledger, currency)
+    # Grouping by currency in home units converts per currency separately, so each row still
+    # says which currency the money is owed in.
+    frame = _home_by_currency(ledger, as_of) if home and by == "currency" else aging(ledger, as_of, by=by, home=home)
+    return AgingReport(as_of=as_of, by=by, home=home, frame=frame, totals=_totals(frame))
+
+
+def _only_currency(ledger: Ledger, currency: str) -> Ledger:
+    keep = pl.col("currency") == currency
+    invoices = ledger.invoices.filter(keep)
+    payments = ledger.payments.filter(keep)
+    allocations = ledger.allocations.filter(pl.col("invoice_id").is_in(invoices["id"].implode()))
+    return Ledger(invoices, allocations, payments, ledger.customers, ledger.fx_rates, ledger.home_currency)
+
+
+def _home_by_currency(ledger: Ledger, as_of: dt.date) -> pl.DataFrame:
+    parts = []
+    codes = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
+    for code in codes:
+        part = aging(_only_currency(ledger, code), as_of, by="segment", home=True)
+        if part.height:
+            parts.append(
+                part.select(pl.lit(code).alias("owed_in"), *AMOUNTS).group_by("owed_in").agg(pl.col(list(AMOUNTS)).sum())
+            )
+    schema = {"owed_in": pl.String, **dict.fromkeys(AMOUNTS, pl.Int64)}
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return frame.with_columns(currency=pl.lit(ledger.home_currency)).select("owed_in", "currency", *AMOUNTS).sort("owed_in")
+
+
+def overdue_share(totals_row: dict[str, Any]) -> Decimal | None:
+    """Percent of open debits that are past due (credits left out: they are not late)."""
+    gross = sum(int(totals_row[b]) for b in BUCKETS)
+    if gross <= 0:
+        return None
+    overdue = sum(int(totals_row[b]) for b in OVERDUE)
+    return (Decimal(overdue * 100) / Decimal(gross)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    start: dt.date
+    end: dt.date
+    home: bool
+    # currency → KPI name → value (None when the denominator is not positive)
+    by_currency: dict[str, dict[str, Decimal | None]] = field(default_factory=dict)
+
+
+def kpi_report(
+    start: dt.date, end: dt.date, *, home: bool = False, currency: str | None = None, ledger: Ledger | None = None
+) -> KpiReport:
+    """DSO (standard and count-back), best possible DSO, ADD and CEI over [start, end]."""
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    ledger = ledger if ledger is not None else load_ledger(as_of=end, home_currency=home_currency())
+    if currency:
+        ledger = _only_currency(ledger, currency)
+    results = {
+        "dso": dso_standard(ledger, start, end, home=home),
+        "dso_countback": dso_countback(ledger, end, home=home),
+        "best_possible_dso": best_possible_dso(ledger, start, end, home=home),
+        "add": add(ledger, start, end, home=home),
+        "cei": cei(ledger, start, end, home=home),
+    }
+    codes = sorted(set().union(*results.values()))
+    return KpiReport(start, end, home, {c: {k: results[k].get(c) for k in KPI_NAMES} for c in codes})
+
+
+def kpi_trend_report(
+    end: dt.date, *, months: int = 12, home: bool = False, currency: str | None = None, ledger: Ledger | None = None
+) -> pl.DataFrame:
+    """Month-end KPIs for the `months` months up to `end` (see analytics.kpis.kpi_trend)."""
+    ledger = ledger if ledger is not None else load_ledger(as_of=end, home_currency=home_currency())
+    if currency:
+        ledger = _only_currency(ledger, currency)
+    return kpi_trend(ledger, end, months=months, home=home)
+
+
+# ---- presentation for machines (JSON, CSV, XLSX) -------------------------------------------
+
+
+def amount_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in AMOUNTS if c in frame.columns]
+
+
+def with_major_units(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each amount as exact decimal text in major units next to `<name>_minor` (the integer)."""
+    cols = amount_columns(frame)
+    minors = frame.rename({c: f"{c}_minor" for c in cols})
+    return minors.with_columns(major_units(f"{c}_minor", "currency").alias(c) for c in cols).select(
+        [c for c in frame.columns], *[f"{c}_minor" for c in cols]
+    )
+
+
+def as_decimal_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Amounts as Decimal columns in major units, for CSV and XLSX.
+
+    A number column rather than text: a spreadsheet gets numbers, and the formula guard in
+    ledger.exports (which prefixes text starting with "-") leaves negative credits alone. One
+    scale per column, the largest exponent present, so nothing is rounded.
+    """
+    cols = amount_columns(frame)
+    codes = frame["currency"].unique().drop_nulls().to_list() if frame.height else []
+    scale = max((currency_exponent(c) for c in codes), default=2)
+    text = frame.with_columns(major_units(c, "currency").alias(c) for c in cols)
+    return text.with_columns(pl.col(c).cast(pl.Decimal(38, scale)) for c in cols)
+
+
+def aging_json(report: AgingReport, home_code: str) -> dict[str, Any]:
+    return {
+        "report": "aging",
+        "as_of": report.as_of.isoformat(),
+        "by": report.by,
+        "home": report.home,
+        "home_currency": home_code,
+        "buckets": list(report.buckets),
+        "rows": with_major_units(report.frame).to_dicts(),
+        "totals": with_major_units(report.totals).to_dicts(),
+    }
+
+
+def kpi_json(report: KpiReport, name: str) -> dict[str, Any]:
+    return {
+        "report": name,
+        "from": report.start.isoformat(),
+        "as_of": report.end.isoformat(),
+        "days": (report.end - report.start).days + 1,
+        "home": report.home,
+        "currencies": {
+            c: {k: None if v is None else str(v) for k, v in values.items()} for c, values in report.by_currency.items()
+        },
+    }
+
+
+def kpi_frame(report: KpiReport, names: tuple[str, ...] = KPI_NAMES) -> pl.DataFrame:
+    """One row per currency for CSV/XLSX; KPI columns are Decimal (days, or percent for CEI), so
+    a negative ADD stays a number instead of text the formula guard would prefix."""
+    rows = [
+        {"currency": c, "from": report.start, "as_of": report.end, **{k: values[k] for k in names}}
+        for c, values in report.by_currency.items()
+    ]
+    schema: dict[str, pl.DataType] = {"currency": pl.String(), "from": pl.Date(), "as_of": pl.Date()}
+    schema |= dict.fromkeys(names, pl.Decimal(38, 1))
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
