@@ -76,4 +76,5 @@ def test_log_in_find_the_most_overdue_customer_and_open_it(page, live_server, le
     assert "B-100" in body and "B-101" in body
     assert "£18,000.00" in body  # the open amount of B-100 after the partial payment
     assert "+442079460018" in body or "+44 20 7946 0018" in body
+    assert "Europe/London" in body  # derived from the country: GB has one zone
     page.screenshot(path=str(SCREENSHOTS / "customer.png"), full_page=True)
