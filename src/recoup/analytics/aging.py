@@ -8,6 +8,7 @@ ledger up to that date, whatever happened afterwards.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import polars as pl
 
@@ -85,10 +86,10 @@ def bucket_names(buckets: tuple[int, ...]) -> list[str]:
     The first bucket holds everything at or below the first edge (including items not yet due),
     so it is "not_due" only when that edge is 0; otherwise "upto_<edge>".
     """
-    if not buckets or any(b < 0 for b in buckets) or any(a >= b for a, b in zip(buckets, buckets[1:], strict=False)):
+    if not buckets or any(b < 0 for b in buckets) or any(a >= b for a, b in itertools.pairwise(buckets)):
         raise ValueError(f"buckets must be strictly increasing non-negative day counts, got {buckets!r}")
     first = "not_due" if buckets[0] == 0 else f"upto_{buckets[0]}"
-    middle = [f"d{lo + 1}_{hi}" for lo, hi in zip(buckets, buckets[1:], strict=False)]
+    middle = [f"d{lo + 1}_{hi}" for lo, hi in itertools.pairwise(buckets)]
     return [first, *middle, f"over_{buckets[-1]}"]
 
 

@@ -179,7 +179,8 @@ def to_home(ledger: Ledger, frame: pl.DataFrame, amounts: list[str], date_col: s
     product overflows from about 92 million units at rate 1) and rounded once, half away from
     zero so that a credit converts to exactly minus its debit. ``currency`` becomes the home code.
     """
-    if not amounts:
+    if not amounts or frame.filter(pl.col("currency") != ledger.home_currency).height == 0:
+        # Nothing foreign (or nothing at all): no rate is needed and amounts are already home minor units.
         return frame.with_columns(currency=pl.lit(ledger.home_currency))
     rated = _rates_on(ledger, frame, date_col)
     home_exp = currency_exponent(ledger.home_currency)
@@ -192,6 +193,7 @@ def to_home(ledger: Ledger, frame: pl.DataFrame, amounts: list[str], date_col: s
     for col in amounts:
         value = pl.col(col).cast(pl.Int128)
         num = value.abs() * pl.col("rate_ppb").cast(pl.Int128) * mul
-        rounded = (num + div // 2) // div
-        exprs.append(pl.when(value < 0).then(-rounded).otherwise(rounded).cast(pl.Int64).alias(col))
+        # Back to Int64 before the sign (Polars has no Int128 negation); the result fits, the product may not.
+        rounded = ((num + div // 2) // div).cast(pl.Int64)
+        exprs.append(pl.when(value < 0).then(-rounded).otherwise(rounded).alias(col))
     return rated.with_columns(exprs).drop("rate_ppb").with_columns(currency=pl.lit(ledger.home_currency))
