@@ -10,5 +10,6 @@ admin.site.site_title = "recoup admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("reports/", include("recoup.reports.urls")),
     path("", include("recoup.web.urls")),
 ]

@@ -164,9 +164,8 @@ def with_major_units(frame: pl.DataFrame) -> pl.DataFrame:
     """Each amount as exact decimal text in major units next to `<name>_minor` (the integer)."""
     cols = amount_columns(frame)
     minors = frame.rename({c: f"{c}_minor" for c in cols})
-    return minors.with_columns(major_units(f"{c}_minor", "currency").alias(c) for c in cols).select(
-        [c for c in frame.columns], *[f"{c}_minor" for c in cols]
-    )
+    majors = minors.with_columns(major_units(f"{c}_minor", "currency").alias(c) for c in cols)
+    return majors.select(*frame.columns, *[f"{c}_minor" for c in cols])
 
 
 def as_decimal_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -219,3 +218,85 @@ def kpi_frame(report: KpiReport, names: tuple[str, ...] = KPI_NAMES) -> pl.DataF
     schema: dict[str, pl.DataType] = {"currency": pl.String(), "from": pl.Date(), "as_of": pl.Date()}
     schema |= dict.fromkeys(names, pl.Decimal(38, 1))
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+# ---- the aging page ------------------------------------------------------------------------
+
+# The label column each grouping sorts by when "key" is chosen.
+GROUP_LABEL = {"customer": "name", "collector": "collector", "segment": "segment", "currency": "currency"}
+SORT_KEYS = ("key", *AMOUNTS)
+DEFAULT_SORT = "-total"
+
+
+def sort_rows(frame: pl.DataFrame, sort: str, by: str) -> pl.DataFrame:
+    """Rows in the order asked for ("total", "-d31_60", "key"...); ties by the group label."""
+    descending = sort.startswith("-")
+    column = sort.lstrip("-")
+    if column not in SORT_KEYS:
+        column, descending = DEFAULT_SORT.lstrip("-"), True
+    label = "owed_in" if "owed_in" in frame.columns else GROUP_LABEL[by]
+    order = [label] if column == "key" else [column, label]
+    return frame.sort(order, descending=[descending] + [False] * (len(order) - 1), nulls_last=True)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    as_of: dt.date
+    start: dt.date
+    by: str
+    home: bool
+    currency: str | None
+    aging: AgingReport
+    currencies: list[str]  # every currency in the ledger, for the filter
+    kpi_currency: str | None  # the currency the KPI strip and trend are in
+    kpis: dict[str, Decimal | None]
+    overdue_share: Decimal | None
+    trend: pl.DataFrame  # month_end, dso, bpdso, add, cei, overdue_share for kpi_currency
+    problem: str = ""  # said on the page when a conversion was asked for and is impossible
+
+
+def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | None = None, home: bool = False) -> Dashboard:
+    """Everything the aging page shows, from one read of the ledger."""
+    home_code = home_currency()
+    ledger = load_ledger(as_of=as_of, home_currency=home_code)
+    currencies = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
+    if currency not in currencies:
+        currency = None
+    start = default_period_start(as_of)
+    problem = ""
+    try:
+        report = aging_report(as_of, by=by, home=home, currency=currency, ledger=ledger)
+    except MissingRate as exc:
+        problem = f"Cannot show amounts in {home_code}: {exc}. Amounts are shown in their own currencies."
+        home = False
+        report = aging_report(as_of, by=by, home=False, currency=currency, ledger=ledger)
+    # KPIs add up money, so they need one currency: the home one when converting, else the
+    # filtered one, else the currency with the largest open balance.
+    kpi_currency: str | None = home_code if home else currency
+    if kpi_currency is None and report.totals.height:
+        kpi_currency = str(report.totals.sort("total", descending=True)["currency"][0])
+    kpis: dict[str, Decimal | None] = dict.fromkeys(KPI_NAMES)
+    trend = pl.DataFrame(
+        schema={
+            "month_end": pl.Date,
+            "dso": pl.Float64,
+            "bpdso": pl.Float64,
+            "add": pl.Float64,
+            "cei": pl.Float64,
+            "overdue_share": pl.Float64,
+        }
+    )
+    share = None
+    if kpi_currency is not None:
+        only = None if home else kpi_currency
+        try:
+            kpis = kpi_report(start, as_of, home=home, currency=only, ledger=ledger).by_currency.get(kpi_currency, kpis)
+            full = kpi_trend_report(as_of, months=12, home=home, currency=only, ledger=ledger)
+        except MissingRate as exc:
+            # Sales convert at their issue dates, so KPIs need older rates than the aging does.
+            problem = f"KPIs in {home_code} need exchange rates for every sale in the period: {exc}."
+        else:
+            trend = full.filter(pl.col("currency") == kpi_currency).drop("currency").sort("month_end")
+        totals = report.totals.filter(pl.col("currency") == kpi_currency).to_dicts()
+        share = overdue_share(totals[0]) if totals else None
+    return Dashboard(as_of, start, by, home, currency, report, currencies, kpi_currency, kpis, share, trend, problem)

@@ -95,7 +95,8 @@ class Command(BaseCommand):
                 table.add_column(KPI_LABELS[key], justify="right")
             for code, values in report.by_currency.items():
                 table.add_row(code, *("–" if values[k] is None else str(values[k]) for k in names))
-            Console(file=self.stdout, width=200)  # type: ignore[arg-type]  # OutputWrapper is a text stream.print(table)
+            console = Console(file=self.stdout, width=200)  # type: ignore[arg-type]  # OutputWrapper is a text stream
+            console.print(table)
         else:
             self._emit(write(selectors.kpi_frame(report, names), fmt, output), output)
 
@@ -114,7 +115,8 @@ class Command(BaseCommand):
         for row in totals.iter_rows(named=True):
             cells = ["Total" if i == 0 else (row["currency"] if k == "currency" else "") for i, k in enumerate(keys)]
             table.add_row(*cells, *(_money(row[a], row["currency"]) for a in selectors.AMOUNTS), style="bold", end_section=False)
-        Console(file=self.stdout, width=240)  # type: ignore[arg-type]  # OutputWrapper is a text stream.print(table)
+        console = Console(file=self.stdout, width=240)  # type: ignore[arg-type]  # OutputWrapper is a text stream
+        console.print(table)
 
     def _emit(self, data: bytes, output: Path | None) -> None:
         if output is None:
