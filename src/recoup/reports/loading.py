@@ -65,7 +65,8 @@ def _until(column: str, as_of: dt.date | None) -> str:
     # its PostgreSQL driver `$1`. SQLite stores dates as ISO text, so text order is date order.
     if as_of is None:
         return ""
-    assert isinstance(as_of, dt.date)
+    if not isinstance(as_of, dt.date):
+        raise TypeError(f"as_of must be a date, not {type(as_of).__name__}")
     return f" WHERE {column} <= '{as_of.isoformat()}'"
 
 

@@ -239,6 +239,14 @@ def sort_rows(frame: pl.DataFrame, sort: str, by: str) -> pl.DataFrame:
     return frame.sort(order, descending=[descending] + [False] * (len(order) - 1), nulls_last=True)
 
 
+def month_ends(end: dt.date, months: int) -> list[dt.date]:
+    """`end` and the month ends before it, oldest first (the dates kpi_trend reports on)."""
+    ends = [end]
+    for _ in range(months - 1):
+        ends.append(ends[-1].replace(day=1) - dt.timedelta(days=1))
+    return ends[::-1]
+
+
 @dataclass(frozen=True)
 class Dashboard:
     as_of: dt.date
@@ -271,10 +279,16 @@ def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | Non
         home = False
         report = aging_report(as_of, by=by, home=False, currency=currency, ledger=ledger)
     # KPIs add up money, so they need one currency: the home one when converting, else the
-    # filtered one, else the currency with the largest open balance.
+    # filtered one, else the home currency when it is open, else the currency with the most
+    # rows (nominal balances of different currencies are not comparable).
     kpi_currency: str | None = home_code if home else currency
-    if kpi_currency is None and report.totals.height:
-        kpi_currency = str(report.totals.sort("total", descending=True)["currency"][0])
+    open_codes = report.currencies
+    if kpi_currency is None and open_codes:
+        if home_code in open_codes:
+            kpi_currency = home_code
+        else:
+            counts = report.frame.group_by("currency").len().sort(["len", "currency"], descending=[True, False])
+            kpi_currency = str(counts["currency"][0])
     kpis: dict[str, Decimal | None] = dict.fromkeys(KPI_NAMES)
     trend = pl.DataFrame(
         schema={
@@ -296,7 +310,10 @@ def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | Non
             # Sales convert at their issue dates, so KPIs need older rates than the aging does.
             problem = f"KPIs in {home_code} need exchange rates for every sale in the period: {exc}."
         else:
-            trend = full.filter(pl.col("currency") == kpi_currency).drop("currency").sort("month_end")
+            # Months with nothing in this currency have no row; the chart wants every month.
+            ends = pl.DataFrame({"month_end": month_ends(as_of, 12)})
+            mine = full.filter(pl.col("currency") == kpi_currency).drop("currency")
+            trend = ends.join(mine, on="month_end", how="left").sort("month_end")
         totals = report.totals.filter(pl.col("currency") == kpi_currency).to_dicts()
         share = overdue_share(totals[0]) if totals else None
     return Dashboard(as_of, start, by, home, currency, report, currencies, kpi_currency, kpis, share, trend, problem)

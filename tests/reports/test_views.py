@@ -1,0 +1,130 @@
+"""The aging page: login required, right bucket amounts, sorting, filters, KPI strip and chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from recoup.accounts.models import User
+from recoup.ledger.models import Customer, Invoice
+from tests.reports.conftest import Books
+from tests.reports.test_report_cli import independent_aging
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 1, 15)
+
+
+@pytest.fixture
+def client_in(client, db):
+    user = User.objects.create_user(email="mo@example.com", password="correct horse battery staple")
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_users_are_sent_to_log_in(client) -> None:
+    response = client.get(reverse("reports-aging"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_page_shows_the_bucket_amounts_of_an_independent_computation(client_in, books: Books) -> None:
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "sort": "key"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    expected = independent_aging(books, AS_OF)
+    rows = {r["customer_ref"]: r for r in response.context["page"].object_list}
+    assert set(rows) == set(expected)
+    for ref, amounts in expected.items():
+        customer = Customer.objects.get(customer_ref=ref)
+        assert f'href="{reverse("customer-detail", args=[customer.pk])}"' in html
+        for bucket, value in amounts.items():
+            assert rows[ref][bucket] == int(value.scaleb(_places(customer.currency))), (ref, bucket)
+    # One customer's row, as rendered: its total in the currency's format.
+    usd = next((c for c in books.customers if c["currency"] == "USD" and c["customer_ref"] in expected), None)
+    if usd:
+        total = expected[usd["customer_ref"]]["total"]
+        assert f"${total:,.2f}" in html
+    # Accessible table: column headers with scope and sort state, row headers per customer.
+    assert html.count('scope="col"') >= 10
+    assert 'aria-sort="ascending"' in html
+    assert 'scope="row"' in html
+    assert "<svg" in html and "kozea.github.io" not in html and '<script src="http' not in html
+
+
+def _places(currency: str) -> int:
+    return {"JPY": 0, "BHD": 3}.get(currency, 2)
+
+
+def test_sorting_by_a_bucket_and_filtering_by_currency(client_in, books: Books) -> None:
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "sort": "-over_120"})
+    values = [r["over_120"] for r in response.context["page"].object_list]
+    assert values == sorted(values, reverse=True)
+    assert 'aria-sort="descending"' in response.content.decode()
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "currency": "EUR"})
+    rows = response.context["page"].object_list
+    assert rows and {r["currency"] for r in rows} == {"EUR"}
+    assert response.context["board"].kpi_currency == "EUR"
+
+
+@pytest.mark.parametrize("by", ["collector", "segment", "currency"])
+def test_group_by_switch(client_in, books: Books, by: str) -> None:
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "by": by})
+    assert response.status_code == 200
+    board = response.context["board"]
+    assert board.by == by
+    totals = {t["currency"]: t["total"] for t in board.aging.totals.to_dicts()}
+    per_customer = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat()}).context["board"].aging.totals
+    assert totals == {t["currency"]: t["total"] for t in per_customer.to_dicts()}
+
+
+def test_kpi_strip_and_trend(client_in, today_ledger) -> None:
+    response = client_in.get(reverse("reports-aging"))
+    board = response.context["board"]
+    assert board.as_of == today_ledger
+    assert board.kpi_currency == "USD"
+    # 10000 overdue of 15000 open debits.
+    assert str(board.overdue_share) == "66.7"
+    assert board.kpis["dso"] is not None
+    assert len(response.context["trend"]) == 12
+    html = response.content.decode()
+    assert re.search(r"Overdue share</dt><dd[^>]*>66\.7 %", html)
+    assert "Best possible DSO" in html
+
+
+def test_home_without_rates_explains_and_falls_back(client_in, books: Books) -> None:
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "home": "1"})
+    assert response.status_code == 200
+    assert "no FX rate" in response.content.decode()
+    assert response.context["board"].home is False
+
+
+@pytest.fixture
+def today_ledger(db) -> dt.date:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    c = Customer.objects.create(customer_ref="T-1", name="Today Co", currency="USD")
+    d = dt.timedelta
+    Invoice.objects.create(
+        customer=c,
+        invoice_ref="T-OLD",
+        issue_date=today - d(50),
+        due_date=today - d(20),
+        currency="USD",
+        amount=10000,
+        open_amount=10000,
+    )
+    Invoice.objects.create(
+        customer=c,
+        invoice_ref="T-NEW",
+        issue_date=today - d(5),
+        due_date=today + d(25),
+        currency="USD",
+        amount=5000,
+        open_amount=5000,
+    )
+    return today
