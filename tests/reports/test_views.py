@@ -128,3 +128,16 @@ def today_ledger(db) -> dt.date:
         open_amount=5000,
     )
     return today
+
+
+def test_home_with_rates_converts_every_row(client_in, books: Books) -> None:
+    from recoup.reports.models import FxRate
+
+    for code, rate in {"EUR": "1.0843", "JPY": "0.006712345", "BHD": "2.659574468"}.items():
+        FxRate.objects.create(currency=code, on=dt.date(2024, 1, 1), rate=rate)
+    response = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "home": "1"})
+    board = response.context["board"]
+    assert board.home is True and board.problem == ""
+    assert {r["currency"] for r in response.context["page"].object_list} == {"USD"}
+    assert board.kpi_currency == "USD" and board.kpis["dso"] is not None
+    assert "converted to USD" in response.content.decode()
