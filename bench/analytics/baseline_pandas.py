@@ -59,7 +59,9 @@ def aging(f: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
     items = open_items(f, as_of)
     debits = items[items["kind"].isin(DEBIT)].copy()
     debits["bucket"] = debits["days_past_due"].apply(_bucket)
-    table = debits.pivot_table(index=["customer_id", "currency"], columns="bucket", values="open_amount", aggfunc="sum", fill_value=0)
+    table = debits.pivot_table(
+        index=["customer_id", "currency"], columns="bucket", values="open_amount", aggfunc="sum", fill_value=0
+    )
     for name in NAMES:
         if name not in table.columns:
             table[name] = 0
@@ -70,7 +72,11 @@ def aging(f: dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
     out = out.reset_index()
     customers = f["customers"][["id", "customer_ref", "name"]].rename(columns={"id": "customer_id"})
     out = out.merge(customers, on="customer_id", how="left")
-    return out[["customer_id", "customer_ref", "name", "currency", *NAMES, "credits", "total"]].sort_values(["customer_id", "currency"]).reset_index(drop=True)
+    return (
+        out[["customer_id", "customer_ref", "name", "currency", *NAMES, "credits", "total"]]
+        .sort_values(["customer_id", "currency"])
+        .reset_index(drop=True)
+    )
 
 
 def _round(value: Decimal) -> Decimal:

@@ -133,7 +133,15 @@ def generate(scale: float = 1.0, seed: int = 3) -> Ledger:
     return Ledger(invoices, allocations, payments, customers).validate()
 
 
+def fresh(ledger: Ledger) -> Ledger:
+    """The same frames with an empty cache: every timed run starts cold."""
+    return Ledger(ledger.invoices, ledger.allocations, ledger.payments, ledger.customers, ledger.fx_rates, ledger.home_currency)
+
+
 def run_polars(ledger: Ledger) -> dict[str, Any]:
+    # One Ledger for the four outputs, as the report/web code uses it: the per-document allocation
+    # totals and the open items at as_of are computed once and shared (the cache lives on the Ledger).
+    ledger = fresh(ledger)
     return {
         "aging": aging(ledger, AS_OF),
         "dso": dso_standard(ledger, START, AS_OF),
@@ -190,12 +198,12 @@ def main() -> None:
         ours = run_polars(ledger)
         runs.append(time.perf_counter() - t)
         print(f"polars: {runs[-1]:.2f}s", flush=True)
-    # One more pass split by output, to show where the time goes.
+    # One more pass split by output, each on a cold ledger (so the parts overlap: they sum to more than a run).
     for name, fn in (
-        ("aging", lambda: aging(ledger, AS_OF)),
-        ("dso", lambda: dso_standard(ledger, START, AS_OF)),
-        ("cei", lambda: cei(ledger, START, AS_OF)),
-        ("behaviour", lambda: behaviour_features(ledger, AS_OF)),
+        ("aging", lambda: aging(fresh(ledger), AS_OF)),
+        ("dso", lambda: dso_standard(fresh(ledger), START, AS_OF)),
+        ("cei", lambda: cei(fresh(ledger), START, AS_OF)),
+        ("behaviour", lambda: behaviour_features(fresh(ledger), AS_OF)),
     ):
         t = time.perf_counter()
         fn()

@@ -10,7 +10,8 @@ import datetime as dt
 
 import polars as pl
 
-from recoup.analytics.frames import DEBIT_KINDS, Ledger, to_home
+from recoup.analytics.aging import settlements
+from recoup.analytics.frames import Ledger, to_home
 
 __all__ = ["FEATURES", "HALF_LIFE_DAYS", "behaviour_features"]
 
@@ -46,16 +47,7 @@ def behaviour_features(ledger: Ledger, as_of: dt.date, *, home: bool = False) ->
     (negative when early). Amounts are in the customer's currency, or converted at the ``as_of``
     rate with ``home`` (then ``currency`` is the home code).
     """
-    docs = ledger.invoices.filter((pl.col("issue_date") <= as_of) & pl.col("kind").is_in(DEBIT_KINDS)).select(
-        "id", "customer_id", "issue_date", "due_date", "currency", "amount"
-    )
-    paid = (
-        ledger.allocations.filter(pl.col("applied_on") <= as_of)
-        .group_by("invoice_id")
-        .agg(paid=pl.col("amount").sum(), n_alloc=pl.len(), last_applied=pl.col("applied_on").max())
-        .rename({"invoice_id": "id"})
-    )
-    facts = docs.join(paid, on="id", how="left").with_columns(open_amount=pl.col("amount") - pl.col("paid").fill_null(0))
+    facts = settlements(ledger, as_of).with_columns(open_amount=pl.col("amount") - pl.col("paid"))
     settled = facts.filter(pl.col("open_amount") <= 0)
     open_ = facts.filter(pl.col("open_amount") > 0).with_columns(
         days_past_due=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()

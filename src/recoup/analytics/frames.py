@@ -9,7 +9,9 @@ stay pure: no Django, nothing of recoup's except ``recoup.kernel``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -71,6 +73,7 @@ KINDS = ("invoice", "credit_note", "debit_note")
 
 # Rates are home-currency units per foreign unit, in parts per billion: 1.0843 EUR→USD is 1_084_300_000.
 PPB = 10**9
+T = TypeVar("T")
 
 
 class MissingRate(LookupError):
@@ -106,6 +109,17 @@ class Ledger:
     customers: pl.DataFrame
     fx_rates: pl.DataFrame | None = None
     home_currency: str = "USD"
+    # Work shared between calls on the same ledger (per-document allocation totals, open items by
+    # date): aging, DSO and CEI at one date then cost one pass. Frames must not be mutated in place.
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def cached(self, key: Any, build: Callable[[], T]) -> T:
+        """``build()`` once per key for this ledger; a few dates are kept (a 12-month trend needs 13)."""
+        if key not in self._cache:
+            if len(self._cache) > 32:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = build()
+        return self._cache[key]  # type: ignore[no-any-return]
 
     def validate(self) -> Ledger:
         """Raise ValueError naming the first frame with a missing column, wrong dtype or bad value."""
