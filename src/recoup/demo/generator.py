@@ -754,7 +754,7 @@ def _contacts(rng: _Rng, cust: pl.DataFrame) -> pl.DataFrame:
     n = cust.height
     extra = rng.choice("contact.count", n, [45, 35, 20]) + 1  # 1..3 more people besides the primary
     base = cust.select(
-        "idx", "customer_ref", "culture_idx", "contact_first_base", "country_idx", "domain", "segment"
+        "idx", "customer_ref", "culture_idx", "contact_first_base", "country_idx", "domain", "segment", "contact_name"
     ).with_columns(k=pl.when(pl.col("segment") == "consumer").then(pl.lit([1])).otherwise(pl.int_ranges(1, extra + 1)))
     rows = base.explode("k")
     m = rows.height
@@ -765,7 +765,10 @@ def _contacts(rng: _Rng, cust: pl.DataFrame) -> pl.DataFrame:
     u = rng.uniform("contact.fields", m)
     dnc = rng.uniform("contact.dnc", m) < 0.05
     rows = rows.with_columns(name=pl.col("first") + " " + pl.col("last"))
-    return rows.select(
+    # The primary contact comes from the customers file; a namesake here would overwrite it,
+    # and two namesakes at one customer would be one contact.
+    keep = rows["name"] != rows["contact_name"]
+    out = rows.select(
         "customer_ref",
         "name",
         pl.when(pl.col("segment") == "consumer").then(pl.lit("Alternate contact")).otherwise(role).alias("role"),
@@ -777,6 +780,7 @@ def _contacts(rng: _Rng, cust: pl.DataFrame) -> pl.DataFrame:
         pl.lit("false").alias("is_primary"),
         pl.when(dnc).then(pl.lit("true")).otherwise(pl.lit("false")).alias("do_not_call"),
     )
+    return out.filter(keep).unique(["customer_ref", "name"], keep="first", maintain_order=True)
 
 
 def _by_currency(values: dict[str, float] | dict[str, int], dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:

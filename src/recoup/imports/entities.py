@@ -478,8 +478,8 @@ class CustomersHandler:
         self._primary_contacts(job, touched)
 
         after_cols = ["customer_ref", *[c for c in self.fields if c != "attributes"]]
-        tracked = ("name", "country", "region", "timezone", "currency", "payment_terms_days", "credit_limit")
-        tracked += ("segment", "is_consumer", "collector_id", "status")
+        tracked = ["name", "country", "region", "timezone", "currency", "payment_terms_days", "credit_limit", "segment"]
+        tracked += ["is_consumer", "collector_id", "status"]
         before = pl.struct([pl.col(f"{c}_old").alias(c) for c in tracked])
         audit = _update_events(plan.updated, ref="customer_ref", before=before, after=after_cols)
         _audit(job, "ledger.customer", audit, created=created["customer_ref"])
