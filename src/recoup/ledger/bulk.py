@@ -77,7 +77,9 @@ def insert_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
         return 0
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in frame.columns)
-    with connection.cursor() as cursor:
+    # The raw driver calls below bypass Django's cursor wrapper; this keeps their errors Django's
+    # (IntegrityError and friends), which callers handle.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if is_postgres(connection):
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             for start in range(0, frame.height, BATCH * 4):
@@ -124,6 +126,10 @@ def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Ite
             yield
             return
         if is_postgres(connection):
+            # Rows written earlier in this transaction (customers an import created, say) leave
+            # deferred foreign-key checks pending, and PostgreSQL will not alter a table with
+            # pending checks: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 " WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
@@ -152,6 +158,8 @@ def bulk_load(connection: BaseDatabaseWrapper, table: str, incoming: int) -> Ite
             cursor.execute(definition)
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(name)} {definition}")
+        if is_postgres(connection):
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple[Any, ...]]:
@@ -183,7 +191,7 @@ def update_frame(connection: BaseDatabaseWrapper, table: str, frame: pl.DataFram
         return 0
     qn = connection.ops.quote_name
     targets = [c for c in frame.columns if c != key]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if is_postgres(connection):
             temp = f"_upd_{table}"
             # CREATE TABLE AS copies the column types but not the NOT NULL constraints.
