@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/recoup
 export RECOUP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench-import clean
+.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+screenshots: $(STAMP)
+	RECOUP_WRITE_SCREENSHOTS=1 env -u RECOUP_DATABASE_URL RECOUP_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q -m browser
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/import/run.py
