@@ -1,0 +1,267 @@
+"""Features known at prediction time, and the outcomes they are trained on (pure: no Django).
+
+Time convention. A prediction "at t" is made at the start of day t: it knows every fact dated
+*before* t (allocations applied < t) and the invoices issued on or before t (an invoice issued on
+t is being predicted on the day it is issued). Nothing dated t or later is read, which is what the
+leakage test (tests/prediction/test_leakage.py) checks.
+
+Customer behaviour (recoup.analytics.behaviour) is the costly part. It is computed once per week,
+as of the Sunday before the Monday of t's week (``behaviour_date``), and shared by every
+prediction made during that week: so the behaviour is at most 7 days stale and never includes
+day t itself (an invoice settled on the day it was issued would otherwise describe itself).
+
+Settlement: the date an invoice's allocations first add up to its amount (the open amount reached
+0). Targets, for a prediction at t: ``days`` = settlement − t, ``late`` = settlement > due date,
+``over_7`` / ``over_30`` = not settled within 7 / 30 days of t.
+
+Censoring: invoices not settled before the training cut-off are left out of training (their
+outcome is unknown or only partly known). That drops the slowest payers of the last months from
+the training set, a bias towards faster payment that docs/prediction.md discusses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from recoup.analytics.behaviour import behaviour_features
+from recoup.analytics.frames import DEBIT_KINDS, Ledger, MissingRate
+
+__all__ = [
+    "BEHAVIOUR_COLUMNS",
+    "CATEGORICAL",
+    "NUMERIC",
+    "Attributes",
+    "Mode",
+    "behaviour_date",
+    "prediction_rows",
+    "settlement_dates",
+    "snapshot_rows",
+    "training_examples",
+]
+
+Mode = Literal["issue", "open"]
+
+# Behaviour columns taken from recoup.analytics.behaviour (amounts become log1p below).
+BEHAVIOUR_COLUMNS = (
+    "invoices_paid",
+    "avg_days_late",
+    "weighted_recent_days_late",
+    "days_late_trend",
+    "share_paid_late",
+    "avg_days_to_pay",
+    "largest_overdue_age",
+    "partial_payment_share",
+    "broken_promise_count",
+    "dispute_count",
+)
+NUMERIC = (
+    "log_amount",
+    "terms_days",
+    "days_to_due",
+    "age_days",
+    "paid_share",
+    "issue_month",
+    "issue_weekday",
+    "due_month",
+    "log_open_exposure",
+    "log_overdue_exposure",
+    *BEHAVIOUR_COLUMNS,
+)
+# Always present; attribute columns are added after these when the caller supplies them.
+CATEGORICAL = ("kind", "currency", "segment")
+WEEK = 7
+
+
+@dataclass(frozen=True, eq=False)
+class Attributes:
+    """Optional descriptive columns the Ledger frames do not carry (read by the Django side).
+
+    ``customers``: ``customer_id`` plus string columns (country, imported extra columns);
+    ``invoices``: ``invoice_id`` plus string columns. They are current values, not history: an
+    attribute set after the fact (a "disputed" flag) can leak, docs/prediction.md says so.
+    """
+
+    customers: pl.DataFrame | None = None
+    invoices: pl.DataFrame | None = None
+
+    def columns(self) -> list[str]:
+        cols: list[str] = []
+        for frame, key in ((self.customers, "customer_id"), (self.invoices, "invoice_id")):
+            if frame is not None:
+                cols += [c for c in frame.columns if c != key and c not in cols]
+        return cols
+
+
+def behaviour_date(t: pl.Expr) -> pl.Expr:
+    """The day whose end the behaviour features describe: the Sunday before t's ISO week."""
+    # Polars numbers Monday 1 … Sunday 7, so t − weekday is the Sunday before t's Monday.
+    return t - pl.duration(days=t.dt.weekday())
+
+
+def settlement_dates(ledger: Ledger) -> pl.DataFrame:
+    """Invoices and debit notes with ``settled_on`` (null while open), from all allocations.
+
+    Only ever used for outcomes (targets, test-set selection); features read allocations < t.
+    """
+    debits = ledger.invoices.filter(pl.col("kind").is_in(DEBIT_KINDS))
+    cum = (
+        ledger.allocations.filter(pl.col("invoice_id").is_not_null())
+        .select("invoice_id", "applied_on", "amount")
+        .sort("invoice_id", "applied_on")
+        .with_columns(cum=pl.col("amount").cum_sum().over("invoice_id"))
+        .join(debits.select(pl.col("id").alias("invoice_id"), pl.col("amount").alias("due_amount")), on="invoice_id")
+        .filter(pl.col("cum") >= pl.col("due_amount"))
+        .group_by("invoice_id")
+        .agg(settled_on=pl.col("applied_on").min())
+    )
+    return debits.join(cum, left_on="id", right_on="invoice_id", how="left")
+
+
+def _behaviour(ledger: Ledger, as_of: dt.date) -> pl.DataFrame:
+    """Behaviour as of ``as_of``, exposure in log units.
+
+    Exposure adds a customer's open items, so it needs one currency: converted at FX rates when
+    some customer has items in another currency, and left null when no rates allow it (the
+    history columns do not depend on currency and are kept).
+    """
+    exposure_known = True
+    try:
+        frame = behaviour_features(ledger, as_of)
+    except ValueError:
+        try:
+            frame = behaviour_features(ledger, as_of, home=True)
+        except MissingRate:
+            # Relabel every item with its customer's currency only to get the history columns.
+            own = ledger.customers.select(pl.col("id").alias("customer_id"), pl.col("currency").alias("__own"))
+            relabelled = ledger.invoices.join(own, on="customer_id", how="left").with_columns(
+                currency=pl.coalesce("__own", "currency")
+            )
+            frame = behaviour_features(
+                Ledger(relabelled.drop("__own"), ledger.allocations, ledger.payments, ledger.customers), as_of
+            )
+            exposure_known = False
+    exposure = [
+        pl.col("open_amount").cast(pl.Float64).log1p().alias("log_open_exposure"),
+        pl.col("overdue_amount").cast(pl.Float64).log1p().alias("log_overdue_exposure"),
+    ]
+    if not exposure_known:
+        exposure = [pl.lit(None, dtype=pl.Float64).alias(e.meta.output_name()) for e in exposure]
+    return frame.select("customer_id", *BEHAVIOUR_COLUMNS, *exposure)
+
+
+def _with_behaviour(ledger: Ledger, rows: pl.DataFrame) -> pl.DataFrame:
+    """Join each row (customer_id, at) with its customer's behaviour as of ``behaviour_date(at)``."""
+    rows = rows.with_columns(behaviour_on=behaviour_date(pl.col("at")))
+    dates = sorted(rows["behaviour_on"].unique().to_list())
+    parts = [_behaviour(ledger, d).with_columns(behaviour_on=pl.lit(d, dtype=pl.Date)) for d in dates]
+    if not parts:
+        return rows.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias(c) for c in (*BEHAVIOUR_COLUMNS, "log_open_exposure", "log_overdue_exposure")
+        )
+    table = pl.concat(parts, how="vertical_relaxed")
+    return rows.join(table, on=["customer_id", "behaviour_on"], how="left")
+
+
+def _invoice_features(ledger: Ledger, rows: pl.DataFrame, attributes: Attributes | None) -> pl.DataFrame:
+    """Add everything else known at ``at``: the invoice itself, what was paid on it before ``at``."""
+    paid = (
+        rows.select("invoice_id", "at")
+        .join(ledger.allocations.select("invoice_id", "applied_on", "amount"), on="invoice_id", how="inner")
+        .filter(pl.col("applied_on") < pl.col("at"))
+        .group_by("invoice_id", "at")
+        .agg(paid_before=pl.col("amount").sum())
+    )
+    segment = ledger.customers.select(pl.col("id").alias("customer_id"), "segment")
+    out = (
+        rows.join(paid, on=["invoice_id", "at"], how="left")
+        .join(segment, on="customer_id", how="left")
+        .with_columns(paid_before=pl.col("paid_before").fill_null(0))
+        .with_columns(
+            open_amount=pl.col("amount") - pl.col("paid_before"),
+            log_amount=pl.col("amount").cast(pl.Float64).log1p(),
+            terms_days=(pl.col("due_date") - pl.col("issue_date")).dt.total_days(),
+            days_to_due=(pl.col("due_date") - pl.col("at")).dt.total_days(),
+            age_days=(pl.col("at") - pl.col("issue_date")).dt.total_days(),
+            paid_share=pl.col("paid_before") / pl.col("amount"),
+            issue_month=pl.col("issue_date").dt.month(),
+            issue_weekday=pl.col("issue_date").dt.weekday(),
+            due_month=pl.col("due_date").dt.month(),
+        )
+    )
+    if attributes is not None:
+        if attributes.customers is not None:
+            out = out.join(attributes.customers, on="customer_id", how="left")
+        if attributes.invoices is not None:
+            out = out.join(attributes.invoices, on="invoice_id", how="left")
+    return _with_behaviour(ledger, out)
+
+
+def _outcomes(frame: pl.DataFrame) -> pl.DataFrame:
+    days = (pl.col("settled_on") - pl.col("at")).dt.total_days()
+    return frame.with_columns(
+        days=days,
+        late=pl.col("settled_on") > pl.col("due_date"),
+        over_7=days > 7,
+        over_30=days > 30,
+    )
+
+
+def _base(settled: pl.DataFrame) -> pl.DataFrame:
+    return settled.select(
+        pl.col("id").alias("invoice_id"), "customer_id", "kind", "issue_date", "due_date", "currency", "amount", "settled_on"
+    )
+
+
+def _weekly_snapshots(base: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Rows (invoice, at) for every Monday-aligned snapshot at ``start + 7k`` (< ``end``) at which
+    the invoice is open: issued on or before it and not settled before it."""
+    n = max(0, math.ceil((end - start).days / WEEK))
+    ats = pl.DataFrame({"at": [start + dt.timedelta(days=WEEK * k) for k in range(n)]}, schema={"at": pl.Date})
+    return base.join(ats, how="cross").filter(
+        (pl.col("issue_date") <= pl.col("at")) & (pl.col("settled_on").is_null() | (pl.col("settled_on") >= pl.col("at")))
+    )
+
+
+def training_examples(ledger: Ledger, *, cutoff: dt.date, mode: Mode, attributes: Attributes | None = None) -> pl.DataFrame:
+    """Examples whose outcome was known before ``cutoff``, with features as of their prediction time.
+
+    ``issue``: one row per invoice settled before ``cutoff``, predicted at its issue date.
+    ``open``: those rows plus one per weekly snapshot (Mondays) while the invoice was open, so the
+    model learns how an invoice that is already some weeks old behaves.
+    """
+    settled = settlement_dates(ledger).filter(pl.col("settled_on") < cutoff)
+    base = _base(settled)
+    rows = base.with_columns(at=pl.col("issue_date"))
+    if mode == "open" and base.height:
+        first = base["issue_date"].min()
+        assert isinstance(first, dt.date)
+        monday = first - dt.timedelta(days=first.weekday())
+        later = _weekly_snapshots(base, monday, cutoff).filter(pl.col("at") > pl.col("issue_date"))
+        rows = pl.concat([rows, later.select(rows.columns)], how="vertical")
+    elif mode not in ("issue", "open"):
+        raise ValueError(f"mode must be 'issue' or 'open', not {mode!r}")
+    return _outcomes(_invoice_features(ledger, rows, attributes)).sort("at", "invoice_id")
+
+
+def prediction_rows(ledger: Ledger, *, at: dt.date, attributes: Attributes | None = None) -> pl.DataFrame:
+    """Every invoice and debit note open at the start of ``at`` (issued ≤ ``at``, not settled by
+    allocations dated before it), with its features. Reads nothing dated ``at`` or later."""
+    debits = ledger.invoices.filter(pl.col("kind").is_in(DEBIT_KINDS) & (pl.col("issue_date") <= at))
+    rows = debits.select(
+        pl.col("id").alias("invoice_id"), "customer_id", "kind", "issue_date", "due_date", "currency", "amount"
+    ).with_columns(at=pl.lit(at, dtype=pl.Date))
+    out = _invoice_features(ledger, rows, attributes).filter(pl.col("open_amount") > 0)
+    return out.sort("invoice_id")
+
+
+def snapshot_rows(ledger: Ledger, *, start: dt.date, end: dt.date, attributes: Attributes | None = None) -> pl.DataFrame:
+    """Invoices open at each weekly snapshot ``start + 7k`` (< ``end``), with features and outcomes
+    (outcomes are null for invoices never settled). For the open-mode backtest."""
+    base = _base(settlement_dates(ledger))
+    rows = _weekly_snapshots(base, start, end)
+    return _outcomes(_invoice_features(ledger, rows, attributes).filter(pl.col("open_amount") > 0)).sort("at", "invoice_id")
