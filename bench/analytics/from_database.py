@@ -132,11 +132,13 @@ def measure(scale: float) -> dict[str, Any]:
     """In a fresh process: load through ADBC and compute; compare with the in-memory result."""
     from django.db import connection
 
-    from bench.analytics.run import AS_OF, generate, run_polars
+    from bench.analytics.run import AS_OF, START, generate, run_polars
     from recoup.reports.loading import load_ledger, uses_arrow
 
     started = time.perf_counter()
-    ledger = load_ledger()
+    # What the report command does: read as of the report date, and only the payments that
+    # held unapplied cash on some date the report looks at (from the KPI period's start).
+    ledger = load_ledger(as_of=AS_OF, cash_since=START)
     loaded = time.perf_counter()
     ours = run_polars(ledger)
     computed = time.perf_counter()

@@ -70,22 +70,45 @@ def _until(column: str, as_of: dt.date | None) -> str:
     return f" WHERE {column} <= '{as_of.isoformat()}'"
 
 
-def statements(as_of: dt.date | None) -> dict[str, tuple[str, Schema]]:
+def _date(column: str, day_numbers: bool) -> str:
+    # SQLite keeps dates as ISO text; handing back day numbers instead spares building and
+    # parsing millions of strings (unixepoch needs SQLite 3.38, which the ADBC driver bundles).
+    return f"unixepoch({column}) / 86400 AS {column}" if day_numbers else column
+
+
+def statements(
+    as_of: dt.date | None, *, cash_since: dt.date | None = None, day_numbers: bool = False
+) -> dict[str, tuple[str, Schema]]:
     """SQL per frame; rows dated after `as_of` are left in the database (as-of correctness
-    is the analytics' job too, this only saves reading them)."""
+    is the analytics' job too, this only saves reading them).
+
+    `cash_since` is the earliest date the caller will analyse. A payment matters to aging and
+    the KPIs only while some of it is unapplied, so with it only payments unapplied today or
+    applied (in part) after that date are read: the rest held no cash on any date analysed.
+    """
+    d = day_numbers
+    payments_where = _until("received_on", as_of)
+    if cash_since is not None:
+        if not isinstance(cash_since, dt.date):
+            raise TypeError(f"cash_since must be a date, not {type(cash_since).__name__}")
+        held = (
+            "(unapplied_amount > 0 OR id IN (SELECT payment_id FROM ledger_allocation"
+            f" WHERE payment_id IS NOT NULL AND applied_on > '{cash_since.isoformat()}'))"
+        )
+        payments_where = f"{payments_where} AND {held}" if payments_where else f" WHERE {held}"
     return {
         "invoices": (
-            "SELECT id, customer_id, kind, issue_date, due_date, currency, amount FROM ledger_invoice"
-            + _until("issue_date", as_of),
+            f"SELECT id, customer_id, kind, {_date('issue_date', d)}, {_date('due_date', d)}, currency, amount"
+            " FROM ledger_invoice" + _until("issue_date", as_of),
             INVOICES,
         ),
         "allocations": (
-            "SELECT invoice_id, payment_id, credit_note_id, amount, applied_on FROM ledger_allocation"
+            f"SELECT invoice_id, payment_id, credit_note_id, amount, {_date('applied_on', d)} FROM ledger_allocation"
             + _until("applied_on", as_of),
             ALLOCATIONS,
         ),
         "payments": (
-            "SELECT id, customer_id, received_on, amount, currency FROM ledger_payment" + _until("received_on", as_of),
+            f"SELECT id, customer_id, {_date('received_on', d)}, amount, currency FROM ledger_payment" + payments_where,
             PAYMENTS,
         ),
         "customers": (
@@ -112,6 +135,8 @@ def normalise(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
         column = pl.col(name)
         if dtype == pl.Date and frame.schema[name] == pl.String:
             column = column.str.to_date("%Y-%m-%d")
+        elif dtype == pl.Date and frame.schema[name].is_integer():
+            column = column.cast(pl.Int32)  # day numbers since 1970-01-01
         columns.append(column.cast(dtype).alias(name))
     return frame.select(columns)
 
@@ -178,25 +203,36 @@ def uses_arrow(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql"
 
 
-def read_frames(read: Reader, as_of: dt.date | None) -> dict[str, pl.DataFrame]:
-    return {name: read(sql, schema) for name, (sql, schema) in statements(as_of).items()}
+def read_frames(
+    read: Reader, as_of: dt.date | None, *, cash_since: dt.date | None = None, day_numbers: bool = False
+) -> dict[str, pl.DataFrame]:
+    chosen = statements(as_of, cash_since=cash_since, day_numbers=day_numbers)
+    return {name: read(sql, schema) for name, (sql, schema) in chosen.items()}
 
 
-def load_frames(*, as_of: dt.date | None = None, using: str = "default") -> tuple[dict[str, pl.DataFrame], str]:
+def load_frames(
+    *, as_of: dt.date | None = None, cash_since: dt.date | None = None, using: str = "default"
+) -> tuple[dict[str, pl.DataFrame], str]:
     """The ledger's frames and which path read them ("arrow" or "cursor")."""
     connection = connections[using]
     if uses_arrow(connection):
         read, close = arrow_reader(connection.settings_dict)
         try:
-            return read_frames(read, as_of), "arrow"
+            return read_frames(read, as_of, cash_since=cash_since, day_numbers=connection.vendor == "sqlite"), "arrow"
         finally:
             close()
-    return read_frames(cursor_reader(connection), as_of), "cursor"
+    return read_frames(cursor_reader(connection), as_of, cash_since=cash_since), "cursor"
 
 
-def load_ledger(*, as_of: dt.date | None = None, home_currency: str | None = None, using: str = "default") -> Ledger:
-    """The ledger as of `as_of` (everything when None), ready for recoup.analytics."""
-    frames, _ = load_frames(as_of=as_of, using=using)
+def load_ledger(
+    *, as_of: dt.date | None = None, cash_since: dt.date | None = None, home_currency: str | None = None, using: str = "default"
+) -> Ledger:
+    """The ledger as of `as_of` (everything when None), ready for recoup.analytics.
+
+    Pass `cash_since`, the earliest date the analysis looks at, to skip payments that held no
+    unapplied cash on or after it (see `statements`).
+    """
+    frames, _ = load_frames(as_of=as_of, cash_since=cash_since, using=using)
     return Ledger(
         frames["invoices"],
         frames["allocations"],

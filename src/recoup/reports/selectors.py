@@ -74,7 +74,7 @@ def aging_report(
     conversion, so "EUR in USD" is possible). Raises MissingRate when `home` lacks a rate."""
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; choose one of {', '.join(GROUPINGS)}")
-    ledger = ledger if ledger is not None else load_ledger(as_of=as_of, home_currency=home_currency())
+    ledger = ledger if ledger is not None else load_ledger(as_of=as_of, cash_since=as_of, home_currency=home_currency())
     if currency:
         ledger = _only_currency(ledger, currency)
     # Grouping by currency in home units converts per currency separately, so each row still
@@ -129,7 +129,8 @@ def kpi_report(
     """DSO (standard and count-back), best possible DSO, ADD and CEI over [start, end]."""
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    ledger = ledger if ledger is not None else load_ledger(as_of=end, home_currency=home_currency())
+    # Cash matters on two dates only: the beginning AR (CEI) and the AR at `end`.
+    ledger = ledger if ledger is not None else load_ledger(as_of=end, cash_since=start, home_currency=home_currency())
     if currency:
         ledger = _only_currency(ledger, currency)
     results = {
@@ -147,7 +148,8 @@ def kpi_trend_report(
     end: dt.date, *, months: int = 12, home: bool = False, currency: str | None = None, ledger: Ledger | None = None
 ) -> pl.DataFrame:
     """Month-end KPIs for the `months` months up to `end` (see analytics.kpis.kpi_trend)."""
-    ledger = ledger if ledger is not None else load_ledger(as_of=end, home_currency=home_currency())
+    since = end - dt.timedelta(days=31 * (months + 1))
+    ledger = ledger if ledger is not None else load_ledger(as_of=end, cash_since=since, home_currency=home_currency())
     if currency:
         ledger = _only_currency(ledger, currency)
     return kpi_trend(ledger, end, months=months, home=home)
@@ -266,7 +268,8 @@ class Dashboard:
 def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | None = None, home: bool = False) -> Dashboard:
     """Everything the aging page shows, from one read of the ledger."""
     home_code = home_currency()
-    ledger = load_ledger(as_of=as_of, home_currency=home_code)
+    # The page's earliest date is the start of its 12-month trend.
+    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * 13), home_currency=home_code)
     currencies = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
     if currency not in currencies:
         currency = None
