@@ -202,6 +202,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "analytics-database.json")
+    parser.add_argument(
+        "--reuse", type=Path, help="keep the populated databases (SQLite under this folder, PostgreSQL as is) and reuse them"
+    )
     parser.add_argument("--child", choices=["populate", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", default="", help=argparse.SUPPRESS)
@@ -215,10 +218,18 @@ def main() -> None:
     for name, url in (("sqlite", ""), ("postgresql", PG_BENCH)):
         if args.only and args.only != name:
             continue
-        with tempfile.TemporaryDirectory(prefix=f"recoup-analytics-{name}-") as data_dir:
-            if name == "postgresql":
-                _fresh_postgres()
-            populated, _ = _run_child("populate", url, data_dir, args.scale)
+        with tempfile.TemporaryDirectory(prefix=f"recoup-analytics-{name}-") as scratch:
+            data_dir = str(args.reuse / name) if args.reuse else scratch
+            marker = Path(data_dir) / "populated.json"
+            if marker.exists():
+                populated = json.loads(marker.read_text())
+            else:
+                Path(data_dir).mkdir(parents=True, exist_ok=True)
+                if name == "postgresql":
+                    _fresh_postgres()
+                populated, _ = _run_child("populate", url, data_dir, args.scale)
+                if args.reuse:
+                    marker.write_text(json.dumps(populated))
             print(f"{name}: populated {populated}", flush=True)
             measured, wall = _run_child("measure", url, data_dir, args.scale)
             measured["child_process_seconds_including_check"] = round(wall, 1)
