@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "recoup.imports",
     "recoup.demo",
     "recoup.reports",
+    "recoup.prediction",
     "recoup.web",
 ]
 

@@ -37,7 +37,9 @@ __all__ = [
     "NUMERIC",
     "Attributes",
     "Mode",
+    "attribute_frame",
     "behaviour_date",
+    "issue_rows",
     "prediction_rows",
     "settlement_dates",
     "snapshot_rows",
@@ -95,6 +97,26 @@ class Attributes:
             if frame is not None:
                 cols += [c for c in frame.columns if c != key and c not in cols]
         return cols
+
+
+# An attribute is a usable category when it has a few distinct values: free text and references
+# (PO numbers, descriptions) would only let the trees memorise individual invoices.
+MAX_ATTRIBUTE_LEVELS = 50
+
+
+def attribute_frame(key: str, ids: list[int], values: list[dict[str, object]], *, prefix: str) -> pl.DataFrame | None:
+    """``key`` plus one String column per attribute name that makes a usable category
+    (2 to ``MAX_ATTRIBUTE_LEVELS`` distinct values), named ``prefix + name``; None when none does."""
+    names = sorted({name for value in values for name in (value or {})})
+    columns: dict[str, list[str | None]] = {}
+    for name in names:
+        column = [None if not value or value.get(name) in (None, "") else str(value[name]) for value in values]
+        levels = {v for v in column if v is not None}
+        if 2 <= len(levels) <= MAX_ATTRIBUTE_LEVELS:
+            columns[prefix + name] = column
+    if not columns:
+        return None
+    return pl.DataFrame({key: ids, **columns}, schema={key: pl.Int64, **dict.fromkeys(columns, pl.String)})
 
 
 def behaviour_date(t: pl.Expr) -> pl.Expr:
@@ -246,6 +268,13 @@ def training_examples(ledger: Ledger, *, cutoff: dt.date, mode: Mode, attributes
     elif mode not in ("issue", "open"):
         raise ValueError(f"mode must be 'issue' or 'open', not {mode!r}")
     return _outcomes(_invoice_features(ledger, rows, attributes)).sort("at", "invoice_id")
+
+
+def issue_rows(ledger: Ledger, *, issued_from: dt.date, attributes: Attributes | None = None) -> pl.DataFrame:
+    """Invoices issued on or after ``issued_from``, predicted at their issue date, with outcomes
+    (null while unsettled). For the issue-mode backtest."""
+    base = _base(settlement_dates(ledger)).filter(pl.col("issue_date") >= issued_from)
+    return _outcomes(_invoice_features(ledger, base.with_columns(at=pl.col("issue_date")), attributes)).sort("invoice_id")
 
 
 def prediction_rows(ledger: Ledger, *, at: dt.date, attributes: Attributes | None = None) -> pl.DataFrame:
