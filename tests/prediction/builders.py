@@ -13,7 +13,7 @@ START = D(2024, 1, 1)
 
 
 def behaving_ledger(
-    *, customers: int = 20, invoices: int = 900, start: dt.date = START, days: int = 540, seed: int = 3
+    *, customers: int = 20, invoices: int = 900, start: dt.date = START, days: int = 540, seed: int = 3, unpaid: float = 0.0
 ) -> Ledger:
     """Each customer pays a fixed number of days after the due date (± noise): some early, some
     very late, so history predicts the future and a leak would be easy to spot."""
@@ -27,6 +27,8 @@ def behaving_ledger(
         due = issue + dt.timedelta(days=30 if segments[c] == "smb" else 60)
         amount = rng.randint(100_00, 5_000_00)
         invs.append(inv(i, amount, issue, due, customer_id=c))
+        if unpaid and rng.random() < unpaid:
+            continue
         settle = max(issue, due + dt.timedelta(days=delays[c] + rng.randint(-3, 3)))
         pays.append(pay(i, amount, settle, customer_id=c))
         allocs.append(alloc(i, amount, settle, payment_id=i))

@@ -193,7 +193,8 @@ def _open(
         )
     rows = snapshot_rows(ledger, start=as_of, end=last + dt.timedelta(days=1), attributes=attributes)
     pred = _predictions(model, rows, median, threads)
-    settled = rows["settled_on"].is_not_null().to_numpy()
+    # Outcomes after ``end`` were not observed (only matters when ``end`` is given explicitly).
+    settled = (rows["settled_on"].is_not_null() & (rows["settled_on"] <= end)).to_numpy()
     scored = rows.filter(pl.Series(settled))
     methods = ("model", *BASELINES)
     cash = {name: _cash(ledger, rows, pred[name]) for name in methods}
