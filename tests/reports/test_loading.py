@@ -122,3 +122,27 @@ def test_statements_only_splice_dates() -> None:
     assert sql.endswith("WHERE issue_date <= '2025-01-31'")
     with pytest.raises(TypeError):
         loading.statements("2025-01-31' OR 1=1 --")  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_during_a_parallel_read_makes_the_loader_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor == "sqlite":
+        pytest.skip("the SQLite test database is in memory: only the cursor path can read it")
+    from django.utils import timezone
+
+    from recoup.audit.models import AuditEvent
+
+    write_books(tmp_path, customers=4, invoices=20)
+    original = loading._read_parallel
+
+    def read_then_change(*args, **kwargs):  # type: ignore[no-untyped-def]
+        frames = original(*args, **kwargs)
+        # Another session changes the ledger while the tables are being read.
+        Customer.objects.create(customer_ref="LATE", name="Late Co", currency="USD")
+        AuditEvent.objects.create(at=timezone.now(), actor_label="test", action="create", object_type="ledger.customer")
+        return frames
+
+    monkeypatch.setattr(loading, "_read_parallel", read_then_change)
+    frames, path = loading.load_frames()
+    assert path == "arrow"
+    assert "LATE" in frames["customers"]["customer_ref"].to_list()  # read again, after the change
