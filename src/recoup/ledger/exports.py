@@ -142,7 +142,7 @@ def open_items_frame(as_of: dt.date) -> pl.DataFrame:
         .otherwise((pl.lit(as_of) - pl.col("due_date")).dt.total_days().clip(0))
         .alias("days_overdue"),
     )
-    frame = frame.sort(["customer_ref", "due_date", "invoice_ref"])
+    frame = frame.sort(["customer_ref", "due_date", "invoice_ref"]).join(_predictions(as_of), on="id", how="left")
     return frame.select(
         "invoice_ref",
         "source",
@@ -155,7 +155,21 @@ def open_items_frame(as_of: dt.date) -> pl.DataFrame:
         major_units("amount", "currency").alias("amount"),
         major_units("open_minor", "currency").alias("open_amount"),
         "days_overdue",
+        "expected_pay_date",
+        "p_late",
+        "p_not_paid_30d",
     )
+
+
+def _predictions(as_of: dt.date) -> pl.DataFrame:
+    """The latest scoring of each open item (`recoup train`), shown only for an as-of on or
+    after the day it was made: a prediction says nothing about what was known earlier."""
+    return fetch_frame(
+        connection,
+        "SELECT invoice_id, expected_pay_date, p_late, p_30 FROM prediction_invoiceprediction WHERE scored_at < %s",
+        [dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)],
+        schema={"id": pl.Int64, "expected_pay_date": pl.Date, "p_late": pl.Float64, "p_not_paid_30d": pl.Float64},
+    ).with_columns(pl.col("p_late", "p_not_paid_30d").round(3))
 
 
 def neutralise_formulas(frame: pl.DataFrame, *, numeric: tuple[str, ...] = ()) -> pl.DataFrame:

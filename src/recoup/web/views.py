@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from recoup.ledger import selectors
 from recoup.ledger.models import Customer
+from recoup.prediction import selectors as prediction_selectors
 from recoup.web.forms import EmailAuthenticationForm
 
 CUSTOMERS_PER_PAGE = 50
@@ -62,6 +63,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such customer") from None
     as_of = _today()
     items = selectors.open_items(customer, as_of)
+    predictions = prediction_selectors.predictions_by_invoice([i.pk for i in items])
+    for item in items:
+        item.prediction = predictions.get(item.pk)  # type: ignore[attr-defined]
     context = {
         "nav": "customers",
         "customer": customer,
