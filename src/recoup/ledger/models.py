@@ -13,7 +13,34 @@ from django.db import models
 from django.db.models import F, Q
 
 
-class Customer(models.Model):
+class ImportedRecord(models.Model):
+    """What every imported ledger record carries besides its own fields."""
+
+    # Every column of an import file recoup does not know, kept as text.
+    attributes = models.JSONField(default=dict, blank=True)
+    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
+    import_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # The import that created this row (who, when, which file): bulk creations are audited
+    # through it; every later change gets its own audit event. No database constraint: import
+    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Customer(ImportedRecord):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ON_HOLD = "on_hold", "On hold"
@@ -34,24 +61,6 @@ class Customer(models.Model):
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    attributes = models.JSONField(default=dict, blank=True)
-    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
-    import_hash = models.CharField(max_length=32, blank=True, editable=False)
-    # The import that created this row (who, when, which file): bulk creations are audited
-    # through it; every later change gets its own audit event. No database constraint: import
-    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
-    import_run = models.ForeignKey(
-        "imports.ImportRun",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        editable=False,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -65,7 +74,7 @@ class Customer(models.Model):
         return f"{self.name} ({self.customer_ref})"
 
 
-class Contact(models.Model):
+class Contact(ImportedRecord):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=100, blank=True)
@@ -75,24 +84,6 @@ class Contact(models.Model):
     do_not_call = models.BooleanField(default=False)
     preferred_channel = models.CharField(max_length=10, blank=True)
     preferred_hours = models.CharField(max_length=100, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
-    import_hash = models.CharField(max_length=32, blank=True, editable=False)
-    # The import that created this row (who, when, which file): bulk creations are audited
-    # through it; every later change gets its own audit event. No database constraint: import
-    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
-    import_run = models.ForeignKey(
-        "imports.ImportRun",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        editable=False,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-is_primary", "name"]
@@ -105,7 +96,7 @@ class Contact(models.Model):
         return self.name
 
 
-class Invoice(models.Model):
+class Invoice(ImportedRecord):
     class Kind(models.TextChoices):
         INVOICE = "invoice", "Invoice"
         CREDIT_NOTE = "credit_note", "Credit note"
@@ -133,24 +124,6 @@ class Invoice(models.Model):
     )
     po_number = models.CharField(max_length=100, blank=True)
     description = models.CharField(max_length=500, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
-    import_hash = models.CharField(max_length=32, blank=True, editable=False)
-    # The import that created this row (who, when, which file): bulk creations are audited
-    # through it; every later change gets its own audit event. No database constraint: import
-    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
-    import_run = models.ForeignKey(
-        "imports.ImportRun",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        editable=False,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["due_date", "invoice_ref"]
@@ -178,7 +151,7 @@ class Invoice(models.Model):
         return self.kind == self.Kind.CREDIT_NOTE
 
 
-class Payment(models.Model):
+class Payment(ImportedRecord):
     class Method(models.TextChoices):
         ACH = "ach"
         WIRE = "wire"
@@ -196,24 +169,6 @@ class Payment(models.Model):
     unapplied_amount = models.BigIntegerField(help_text="Derived: amount minus allocations")
     method = models.CharField(max_length=8, choices=Method.choices, default=Method.OTHER)
     reference = models.CharField(max_length=500, blank=True, help_text="Remittance text")
-    attributes = models.JSONField(default=dict, blank=True)
-    # Fingerprint of the row as last imported: a re-import of the same data is "unchanged".
-    import_hash = models.CharField(max_length=32, blank=True, editable=False)
-    # The import that created this row (who, when, which file): bulk creations are audited
-    # through it; every later change gets its own audit event. No database constraint: import
-    # runs are never deleted, and checking it would cost a lookup per bulk-inserted row.
-    import_run = models.ForeignKey(
-        "imports.ImportRun",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-        editable=False,
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-received_on", "payment_ref"]
