@@ -15,7 +15,8 @@ COMMANDS = {
     "report": ("report", "report aging|dso|cei --as-of DATE [--from DATE] [--by customer|collector|segment|currency] [--home]"),
     "train": ("train", "train the payment-prediction model on the ledger and score every open item [--as-of DATE]"),
     "backtest": ("backtest", "backtest payment prediction against baselines: --as-of DATE [--mode issue|open] [--json]"),
-    "serve": ("serve", "serve the web application (production server)"),
+    "serve": ("serve", "serve the web application (production server) with a background worker [--no-worker]"),
+    "worker": ("run_huey", "run background and nightly jobs: scoring after imports, retraining (huey consumer)"),
     "createuser": ("createuser", "add a user with a role"),
 }
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "huey.contrib.djhuey",
     "recoup.accounts",
     "recoup.audit",
     "recoup.ledger",
@@ -158,6 +159,20 @@ RECOUP_HOME_CURRENCY = os.environ.get("RECOUP_HOME_CURRENCY", "USD")
 RECOUP_DEFAULT_TIMEZONE = os.environ.get("RECOUP_DEFAULT_TIMEZONE", "America/New_York")
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
+
+# Background and periodic jobs (huey, docs/deploy.md): a SQLite file beside the database on one
+# machine, Redis when RECOUP_REDIS_URL is set so workers can run on several machines.
+# RECOUP_HUEY_IMMEDIATE=1 runs every task inline, in memory, at the call (the test suite sets it).
+HUEY: dict[str, object] = {
+    "name": "recoup",
+    "results": False,  # nothing reads task results; don't let them pile up in the store
+    "immediate": _env_bool("RECOUP_HUEY_IMMEDIATE", False),
+    "utc": True,  # periodic schedules are read in UTC, like TIME_ZONE
+}
+if RECOUP_REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": RECOUP_REDIS_URL})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
 
 LOGGING = {
     "version": 1,

@@ -257,6 +257,10 @@ def _run(
             run.finished_at = timezone.now()
             run.save(update_fields=["finished_at"])
             result.run_id = run.pk
+            if entity in SCORED_AFTER:
+                # Side effects on commit (DESIGN §5): never for a rollback; robust, so an
+                # unreachable queue is logged and does not turn an applied import into an error.
+                transaction.on_commit(_schedule_scoring, robust=True)
             lap("write")
         lap("commit")
     except ImportRejected as rejection:
@@ -275,6 +279,18 @@ def _run(
         result.error_file = str(error_file)
         _write_error_file(error_file, result.errors)
     return result
+
+
+# Imports that change what is open or what the customers' behaviour looks like.
+SCORED_AFTER = frozenset({"invoices", "payments"})
+
+
+def _schedule_scoring() -> None:
+    """Queue the scoring of every open item (imported here, not at the top: prediction builds
+    on the ledger that this module writes, and must stay importable without it)."""
+    from recoup.prediction.tasks import score_open_items_task
+
+    score_open_items_task()
 
 
 def _new_run(
