@@ -34,3 +34,9 @@ class Command(BaseCommand):
             extra["invoices"] = opts["invoices"]
         today = dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
         call_command("demo", as_of=today.isoformat(), **extra)
+        # Predictions from the first page view, rather than after the first nightly retrain.
+        self.stdout.write("training the payment-prediction model on the demo company ...")
+        try:
+            call_command("train", stdout=self.stdout)
+        except Exception as exc:  # the demo is usable without predictions; say why they are missing
+            self.stderr.write(f"warning: the prediction model was not trained ({exc}); run `recoup train` later")
