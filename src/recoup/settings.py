@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "recoup.demo",
     "recoup.reports",
     "recoup.prediction",
+    "recoup.activities",
+    "recoup.promises",
+    "recoup.disputes",
+    "recoup.worklist",
     "recoup.web",
 ]
 
@@ -157,6 +161,8 @@ STORAGES = {
 
 RECOUP_HOME_CURRENCY = os.environ.get("RECOUP_HOME_CURRENCY", "USD")
 RECOUP_DEFAULT_TIMEZONE = os.environ.get("RECOUP_DEFAULT_TIMEZONE", "America/New_York")
+# How amounts and dates are written on pages and in worklist texts (babel locale).
+RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
 

@@ -1,0 +1,234 @@
+"""Building and updating today's worklist, and editing strategies.
+
+The full rebuild is columnar: facts for every customer in a few aggregate queries, the
+valuation in Polars, entries written in bulk in one transaction. After an activity, promise,
+dispute or payment, ``refresh_customer`` runs the same pipeline for that customer alone and
+keeps the capacity already taken by everyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recoup.accounts.models import Role, User
+from recoup.audit.services import record_event
+from recoup.kernel.money import Money, format_money
+from recoup.ledger.bulk import insert_frame
+from recoup.worklist import facts
+from recoup.worklist.capacity import Caller
+from recoup.worklist.listing import assemble
+from recoup.worklist.models import EntryStatus, Strategy, WorklistEntry
+from recoup.worklist.rules import RULE_KINDS, RuleSpec, StrategySpec, parse_strategy, strategy_to_data, valuate
+
+# The strategy used when the database holds none (a fresh install before the sample
+# strategies were loaded): every rule of the catalogue at its default points.
+BUILT_IN = StrategySpec(
+    rules=tuple(RuleSpec(k.code, k.default_points, {p.name: p.default for p in k.params}) for k in RULE_KINDS.values())
+)
+BUILT_IN_ID = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    at: dt.datetime
+    as_of: dt.date
+    customers: int
+    on_list: int
+    seconds: float
+    stages: dict[str, float]
+
+
+def company_date(at: dt.datetime) -> dt.date:
+    """The business date of an instant in the company's zone (what "today" means for amounts)."""
+    return at.astimezone(zoneinfo.ZoneInfo(settings.RECOUP_DEFAULT_TIMEZONE)).date()
+
+
+def strategies() -> tuple[dict[int, StrategySpec], dict[str, int], int]:
+    """Parsed specs by id, segment → strategy id, and the default strategy's id."""
+    specs: dict[int, StrategySpec] = {BUILT_IN_ID: BUILT_IN}
+    by_segment: dict[str, int] = {}
+    default = BUILT_IN_ID
+    for strategy in Strategy.objects.all():
+        specs[strategy.pk] = parse_strategy(strategy.definition)
+        for segment in strategy.segments or []:
+            by_segment.setdefault(str(segment), strategy.pk)
+        if strategy.is_default:
+            default = strategy.pk
+    return specs, by_segment, default
+
+
+def callers() -> list[Caller]:
+    rows = User.objects.filter(is_active=True, role__in=[Role.COLLECTOR, Role.SENIOR]).values_list("pk", "role", "daily_capacity")
+    return [Caller(pk, role == Role.SENIOR, capacity) for pk, role, capacity in rows]
+
+
+def _money(home: str) -> Any:
+    def fmt(minor: int) -> str:
+        return format_money(Money(int(minor), home), locale=settings.RECOUP_LOCALE)
+
+    return fmt
+
+
+def compute(
+    *, at: dt.datetime, as_of: dt.date | None = None, customer_id: int | None = None, used: Mapping[int, int] | None = None
+) -> tuple[pl.DataFrame, dict[str, float]]:
+    """The entries at ``at`` (ENTRY_COLUMNS), without writing anything."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    as_of = as_of or company_date(at)
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+    specs, by_segment, default = strategies()
+    preventive = [int(r.params["within_days"]) for s in specs.values() for r in s.rules if r.kind == "preventive"]
+    loaded = facts.load(as_of=as_of, now=at, customer_id=customer_id, late_within_days=max(preventive) if preventive else None)
+    stages["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    customers = facts.resolve_zones(loaded["customers"])
+    customers = customers.with_columns(
+        strategy_id=pl.col("segment").replace_strict(by_segment, default=default, return_dtype=pl.Int64)
+    )
+    stages["zones"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    items = loaded["items"]
+    valued_parts = []
+    for strategy_id, group in customers.partition_by("strategy_id", as_dict=True).items():
+        sid = int(strategy_id[0])  # type: ignore[call-overload]
+        group_items = items.filter(pl.col("customer_id").is_in(group["customer_id"].implode()))
+        valued_parts.append(valuate(group_items, group, specs[sid], as_of=as_of, now=at))
+    valued = pl.concat(valued_parts, how="diagonal_relaxed") if valued_parts else pl.DataFrame()
+    stages["valuate"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if valued.height == 0:
+        return pl.DataFrame(), stages
+    entries = assemble(valued, items, specs, at=at, as_of=as_of, callers=callers(), used=used, money=_money(loaded["home"]))
+    entries = entries.with_columns(
+        strategy_id=pl.when(pl.col("strategy_id") == BUILT_IN_ID).then(None).otherwise(pl.col("strategy_id"))
+    )
+    stages["assemble"] = time.perf_counter() - clock
+    return entries, stages
+
+
+def _table_frame(entries: pl.DataFrame, *, at: dt.datetime, as_of: dt.date, home: str) -> pl.DataFrame:
+    import json
+
+    return entries.with_columns(
+        built_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
+        as_of=pl.lit(as_of),
+        currency=pl.lit(home),
+        reasons=pl.Series([json.dumps(r) for r in entries["reasons"].to_list()], dtype=pl.String),
+        objective_text=pl.col("objective_text").str.slice(0, 300),
+        detail=pl.col("detail").str.slice(0, 300),
+    )
+
+
+def rebuild(*, at: dt.datetime, as_of: dt.date | None = None) -> BuildResult:
+    """Replace the whole worklist with a fresh build at ``at``: one transaction, all or nothing."""
+    started = time.perf_counter()
+    as_of = as_of or company_date(at)
+    entries, stages = compute(at=at, as_of=as_of)
+    clock = time.perf_counter()
+    with transaction.atomic():
+        WorklistEntry.objects.all().delete()
+        if entries.height:
+            insert_frame(
+                connection,
+                WorklistEntry._meta.db_table,
+                _table_frame(entries, at=at, as_of=as_of, home=settings.RECOUP_HOME_CURRENCY),
+            )
+    stages["write"] = time.perf_counter() - clock
+    on_list = entries.filter(pl.col("status").is_in(["scheduled", "pool"])).height if entries.height else 0
+    return BuildResult(at, as_of, entries.height, on_list, time.perf_counter() - started, stages)
+
+
+def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | None:
+    """Recompute one customer's entry at once (after an activity, promise, dispute, payment).
+
+    Capacity already taken by other customers today stays taken; this customer keeps its
+    collector when it stays on the list. Without a prior full build today it still works:
+    the entry is computed against whatever capacity the stored list uses.
+    """
+    as_of = company_date(at)
+    with transaction.atomic():
+        current = WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).first()
+        used: dict[int, int] = {}
+        for collector_id in (
+            WorklistEntry.objects.filter(status=EntryStatus.SCHEDULED, collector__isnull=False)
+            .exclude(customer_id=customer_id)
+            .values_list("collector_id", flat=True)
+        ):
+            used[collector_id] = used.get(collector_id, 0) + 1
+        if current is not None and current.status == EntryStatus.SCHEDULED and current.collector_id:
+            # It already holds a slot: give it back so re-assigning it cannot fail for lack of room.
+            used[current.collector_id] = max(0, used.get(current.collector_id, 0) - 1)
+        entries, _ = compute(at=at, as_of=as_of, customer_id=customer_id, used=used)
+        WorklistEntry.objects.filter(customer_id=customer_id).delete()
+        if entries.height == 0:
+            return None
+        insert_frame(
+            connection,
+            WorklistEntry._meta.db_table,
+            _table_frame(entries, at=at, as_of=as_of, home=settings.RECOUP_HOME_CURRENCY),
+        )
+    return WorklistEntry.objects.get(customer_id=customer_id)
+
+
+def refresh_on_commit(customer_id: int | None) -> None:
+    """Schedule ``refresh_customer`` for after the current transaction commits."""
+    if customer_id is None:
+        return
+    transaction.on_commit(lambda: refresh_customer(customer_id, at=timezone.now()))
+
+
+def save_strategy(
+    *,
+    actor: Any,
+    name: str,
+    definition: Mapping[str, Any],
+    segments: list[str],
+    is_default: bool,
+    description: str = "",
+    strategy: Strategy | None = None,
+    now: dt.datetime,
+) -> Strategy:
+    """Create or change a strategy; refuses (StrategyError) anything parse_strategy refuses."""
+    spec = parse_strategy(definition)
+    data = strategy_to_data(spec)
+    with transaction.atomic():
+        before = None
+        if strategy is None:
+            strategy = Strategy(name=name)
+        else:
+            before = {
+                "name": strategy.name,
+                "segments": strategy.segments,
+                "is_default": strategy.is_default,
+                "definition": strategy.definition,
+            }
+        if is_default:
+            Strategy.objects.filter(is_default=True).exclude(pk=strategy.pk).update(is_default=False)
+        strategy.name = name
+        strategy.description = description
+        strategy.definition = data
+        strategy.segments = sorted({s.strip() for s in segments if s.strip()})
+        strategy.is_default = is_default
+        strategy.updated_by = actor if getattr(actor, "pk", None) else None
+        strategy.save()
+        record_event(
+            actor=actor,
+            action="strategy.update" if before else "strategy.create",
+            obj=strategy,
+            before=before,
+            after={"name": strategy.name, "segments": strategy.segments, "is_default": strategy.is_default, "definition": data},
+            at=now,
+        )
+    return strategy
