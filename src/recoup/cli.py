@@ -13,6 +13,7 @@ COMMANDS = {
     "import": ("import_ledger", "import customers|contacts|invoices|payments FILE [--mapping PRESET|FILE.toml] [--dry-run]"),
     "export": ("export_ledger", "export customers|invoices|open-items --format csv|json|xlsx [--as-of DATE]"),
     "report": ("report", "report aging|dso|cei --as-of DATE [--from DATE] [--by customer|collector|segment|currency] [--home]"),
+    "worklist": ("worklist", "who to call, when and why: [--at ISO-DATETIME] [--collector EMAIL] [--why-not REF] [--json]"),
     "train": ("train", "train the payment-prediction model on the ledger and score every open item [--as-of DATE]"),
     "backtest": ("backtest", "backtest payment prediction against baselines: --as-of DATE [--mode issue|open] [--json]"),
     "serve": ("serve", "serve the web application (production server) with a background worker [--no-worker]"),

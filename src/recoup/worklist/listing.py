@@ -40,6 +40,10 @@ ENTRY_COLUMNS = (
 )
 
 
+# Carried along for display (CLI, API) but not stored: the entry links to the customer.
+DISPLAY_COLUMNS = ("customer_ref", "name", "contact_name")
+
+
 @dataclass(frozen=True, slots=True)
 class WindowAnswer:
     start: dt.datetime | None
@@ -224,7 +228,7 @@ def assemble(
         cash_at_risk=pl.col("cash_at_risk").fill_null(0),
         phone=pl.col("phone").fill_null(""),
         predicted_pay_date=pl.col("predicted_pay_date"),
-    ).select(ENTRY_COLUMNS)
+    ).select(*ENTRY_COLUMNS, *DISPLAY_COLUMNS)
 
 
-__all__ = ["ENTRY_COLUMNS", "OBJECTIVES", "WindowAnswer", "assemble", "attach_windows", "objective_text", "rank", "window_for"]
+__all__ = ["DISPLAY_COLUMNS", "ENTRY_COLUMNS", "OBJECTIVES", "WindowAnswer", "assemble", "attach_windows", "objective_text", "rank", "window_for"]

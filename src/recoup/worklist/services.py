@@ -26,7 +26,7 @@ from recoup.kernel.money import Money, format_money
 from recoup.ledger.bulk import insert_frame
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
-from recoup.worklist.listing import assemble
+from recoup.worklist.listing import DISPLAY_COLUMNS, assemble
 from recoup.worklist.models import EntryStatus, Strategy, WorklistEntry
 from recoup.worklist.rules import RULE_KINDS, RuleSpec, StrategySpec, parse_strategy, strategy_to_data, valuate
 
@@ -121,7 +121,7 @@ def compute(
 def _table_frame(entries: pl.DataFrame, *, at: dt.datetime, as_of: dt.date, home: str) -> pl.DataFrame:
     import json
 
-    return entries.with_columns(
+    return entries.drop(DISPLAY_COLUMNS, strict=False).with_columns(
         built_at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
         as_of=pl.lit(as_of),
         currency=pl.lit(home),
