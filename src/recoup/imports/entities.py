@@ -128,7 +128,8 @@ def _fingerprint(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
                 else pl.col(column).cast(pl.String)
             )
         )
-        parts.append(pl.when(text.is_null()).then(pl.lit("-")).otherwise(pl.format("{}:{}", text.str.len_bytes(), text)))
+        # concat_str is null when any part is: a null value becomes "-".
+        parts.append(pl.concat_str([text.str.len_bytes().cast(pl.String), pl.lit(":"), text]).fill_null("-"))
     encoded = frame.select(pl.concat_str(parts, separator="|").cast(pl.Binary).alias("j"))["j"].to_list()
     blake = hashlib.blake2b
     digests = pl.Series("import_hash", [blake(b, digest_size=16).digest() for b in encoded], dtype=pl.Binary)
