@@ -104,7 +104,13 @@ def test_capacity_fills_portfolios_first_then_spreads_the_pool() -> None:
 
 def test_escalated_accounts_go_to_seniors() -> None:
     callers = [Caller(1, senior=False, capacity=5), Caller(8, senior=True, capacity=1), Caller(9, senior=True, capacity=2)]
-    ranked = [Candidate(201, 1, True), Candidate(202, 1, True), Candidate(203, 1, True), Candidate(204, 1, True), Candidate(205, 1, False)]
+    ranked = [
+        Candidate(201, 1, True),
+        Candidate(202, 1, True),
+        Candidate(203, 1, True),
+        Candidate(204, 1, True),
+        Candidate(205, 1, False),
+    ]
     out = {a.customer_id: (a.collector_id, a.status) for a in assign(ranked, callers)}
     assert out[201] == (9, "scheduled")  # the senior with the most room
     assert {out[202][0], out[203][0]} == {8, 9}

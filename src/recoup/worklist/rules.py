@@ -369,7 +369,8 @@ def _customer_item_facts(items: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         # Cash at risk: what is overdue times the chance it is still unpaid in 30 days; an item
         # without a prediction counts in full (no model yet means no evidence it will come in).
         cash_at_risk=(pl.col("open_home").filter(overdue & live) * p.filter(overdue & live)).sum().round(0).cast(pl.Int64),
-        max_p_30=p.filter(live).max(),
+        # Only real predictions: without a model nothing is claimed about risk.
+        max_p_30=pl.col("p_30").filter(live).max(),
         next_due=pl.col("due_date").filter(~overdue & live).min(),
         predicted_pay_date=pl.col("expected_pay_date").filter(live).max(),
     )
