@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 
 from recoup.analytics.frames import DEBIT_KINDS
+from recoup.ledger.bulk import bulk_load, insert_frame
 from recoup.ledger.models import Customer, Invoice
 from recoup.prediction import selectors
 from recoup.prediction.backtest import backtest, truncate
@@ -23,7 +24,7 @@ from recoup.prediction.model import Model, fit
 from recoup.prediction.models import InvoicePrediction, PredictionModel
 from recoup.reports.loading import load_ledger
 
-__all__ = ["ledger_attributes", "run_backtest", "score_open_items", "train"]
+__all__ = ["ledger_attributes", "run_backtest", "score_open_items", "train", "write_predictions"]
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -32,11 +33,16 @@ def ledger_attributes() -> Attributes:
     """Country and imported extra columns of customers and invoices, as categorical columns.
 
     The Ledger frames do not carry them (recoup.reports.loading reads the analytics columns only),
-    so they come from the ORM: one small query for customers, one for invoice attributes.
+    so they come from the ORM: one query for customers, one for the invoices that have any
+    attribute at all. Most invoices have none (``{}``); skipping them in SQL keeps this to the
+    rows that matter instead of decoding millions of empty JSON objects (an invoice left out
+    simply gets no attribute values, as it would with ``{}``).
     """
     customers = list(Customer.objects.values_list("id", "country", "attributes").order_by("id"))
     cust_values = [{"country": country, **(attrs or {})} for _, country, attrs in customers]
-    invoices = list(Invoice.objects.filter(kind__in=DEBIT_KINDS).values_list("id", "attributes").order_by("id"))
+    invoices = list(
+        Invoice.objects.filter(kind__in=DEBIT_KINDS).exclude(attributes={}).values_list("id", "attributes").order_by("id")
+    )
     return Attributes(
         customers=attribute_frame("customer_id", [c[0] for c in customers], cust_values, prefix="customer_"),
         invoices=attribute_frame("invoice_id", [i[0] for i in invoices], [i[1] or {} for i in invoices], prefix="invoice_"),
@@ -77,26 +83,31 @@ def score_open_items(*, as_of: dt.date, now: dt.datetime, model: PredictionModel
     fitted = load_model(row)
     at = as_of + ONE_DAY
     rows = prediction_rows(load_ledger(as_of=as_of), at=at, attributes=ledger_attributes())
-    out = fitted.predict(rows).with_columns(
-        expected_pay_date=pl.lit(at) + pl.duration(days=pl.col("expected_days").round(0).cast(pl.Int64))
+    return write_predictions(fitted.predict(rows), at=at, model=row, now=now)
+
+
+def write_predictions(predicted: pl.DataFrame, *, at: dt.date, model: PredictionModel, now: dt.datetime) -> int:
+    """Replace every InvoicePrediction with ``predicted`` (Model.predict's frame, made at ``at``).
+
+    Written as columns through recoup.ledger.bulk (COPY on PostgreSQL), not as a million model
+    instances through bulk_create: building and binding the objects cost far more than the rows.
+    """
+    table = InvoicePrediction._meta.db_table
+    frame = predicted.select(
+        pl.col("invoice_id").cast(pl.Int64),
+        expected_pay_date=pl.lit(at, dtype=pl.Date) + pl.duration(days=pl.col("expected_days").round(0).cast(pl.Int64)),
+        p_late=pl.col("p_late").cast(pl.Float64),
+        p_7=pl.col("p_7").cast(pl.Float64),
+        p_30=pl.col("p_30").cast(pl.Float64),
+        model_id=pl.lit(model.pk, dtype=pl.Int64),
+        scored_at=pl.lit(now, dtype=pl.Datetime("us", "UTC")),
     )
-    objects = [
-        InvoicePrediction(
-            invoice_id=r["invoice_id"],
-            expected_pay_date=r["expected_pay_date"],
-            p_late=r["p_late"],
-            p_7=r["p_7"],
-            p_30=r["p_30"],
-            model=row,
-            scored_at=now,
-        )
-        for r in out.iter_rows(named=True)
-    ]
     # All or nothing: a reader never sees half the old predictions and half the new.
     with transaction.atomic():
         InvoicePrediction.objects.all().delete()
-        InvoicePrediction.objects.bulk_create(objects, batch_size=2000)
-    return len(objects)
+        with bulk_load(connection, table, frame.height):
+            insert_frame(connection, table, frame)
+    return frame.height
 
 
 def run_backtest(*, as_of: dt.date, mode: Mode, weeks: int | None = None) -> dict[str, Any]:
