@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/recoup
 export RECOUP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import clean
+.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ screenshots: $(STAMP)
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/import/run.py
+
+bench-prediction: $(STAMP)
+	$(BIN)/python bench/prediction/run.py
 
 clean:
 	rm -rf $(VENV) var
