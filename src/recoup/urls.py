@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from recoup.api import api
 from recoup.web.forms import AdminEmailAuthenticationForm
 
 # The admin has its own login page; it must be throttled by django-axes like /login/.
@@ -11,5 +12,7 @@ admin.site.site_title = "recoup admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("recoup.reports.urls")),
+    path("worklist/", include("recoup.worklist.urls")),
+    path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

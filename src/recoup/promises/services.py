@@ -69,9 +69,9 @@ def make_promise(
 
 def paid_towards(promise: Promise) -> int:
     """Allocated to the promised invoices since the promise was made."""
-    total = Allocation.objects.filter(
-        invoice__in=promise.invoices.all(), applied_on__gte=promise.created_at.date()
-    ).aggregate(total=Sum("amount"))["total"]
+    total = Allocation.objects.filter(invoice__in=promise.invoices.all(), applied_on__gte=promise.created_at.date()).aggregate(
+        total=Sum("amount")
+    )["total"]
     return int(total or 0)
 
 
@@ -81,7 +81,11 @@ def evaluate_due(*, as_of: dt.date, now: dt.datetime) -> int:
     for promise in Promise.objects.filter(status=PromiseStatus.OPEN, promised_date__lte=as_of).select_related("customer"):
         paid = paid_towards(promise)
         verdict = judge(
-            promised=promise.amount, paid=paid, promised_date=promise.promised_date, tolerance_days=promise.tolerance_days, as_of=as_of
+            promised=promise.amount,
+            paid=paid,
+            promised_date=promise.promised_date,
+            tolerance_days=promise.tolerance_days,
+            as_of=as_of,
         )
         if verdict == "open":
             continue

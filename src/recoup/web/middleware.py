@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 
 # Paths anyone may reach: the login page itself and static assets.
 _PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz")
+# The API answers 401 itself (JSON, not a redirect to the login page); every endpoint requires auth.
+_API_PREFIX = "/api/"
 
 
 class LoginRequiredMiddleware:
@@ -18,6 +20,10 @@ class LoginRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
-        if not request.user.is_authenticated and not path.startswith(_PUBLIC_PREFIXES) and not path.startswith("/admin/"):
+        if (
+            not request.user.is_authenticated
+            and not path.startswith(_PUBLIC_PREFIXES)
+            and not path.startswith(("/admin/", _API_PREFIX))
+        ):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)

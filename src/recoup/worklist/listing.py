@@ -231,4 +231,14 @@ def assemble(
     ).select(*ENTRY_COLUMNS, *DISPLAY_COLUMNS)
 
 
-__all__ = ["DISPLAY_COLUMNS", "ENTRY_COLUMNS", "OBJECTIVES", "WindowAnswer", "assemble", "attach_windows", "objective_text", "rank", "window_for"]
+__all__ = [
+    "DISPLAY_COLUMNS",
+    "ENTRY_COLUMNS",
+    "OBJECTIVES",
+    "WindowAnswer",
+    "assemble",
+    "attach_windows",
+    "objective_text",
+    "rank",
+    "window_for",
+]

@@ -6,14 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from recoup.accounts.models import Role
 from recoup.ledger.models import Customer
 from recoup.worklist.models import ON_LIST, EntryStatus, WorklistEntry
 
 
-def entries(*, collector: Any = None, callable_at: dt.datetime | None = None, include_pool: bool = True) -> QuerySet[WorklistEntry]:
+def entries(
+    *, collector: Any = None, callable_at: dt.datetime | None = None, include_pool: bool = True
+) -> QuerySet[WorklistEntry]:
     """Entries on today's list, best first; one collector's (plus the shared pool) when given."""
     qs = WorklistEntry.objects.filter(status__in=ON_LIST).select_related("customer", "contact", "collector")
     if collector is not None:
@@ -44,12 +46,15 @@ def why_not(customer: Customer, *, at: dt.datetime | None = None) -> WhyNot:
     """Why a customer is (not) on today's list, in words."""
     entry = WorklistEntry.objects.filter(customer=customer).select_related("collector").first()
     if entry is None:
-        return WhyNot(customer, False, "nothing_open", "Nothing is open on this account, so there is nothing to call about.", None)
+        return WhyNot(
+            customer, False, "nothing_open", "Nothing is open on this account, so there is nothing to call about.", None
+        )
     if entry.status in ON_LIST:
         who = entry.collector.email if entry.collector else "the shared pool"
         text = f"On today's list ({who}) with {entry.points} points."
         if at is not None and entry.window_start and entry.window_end and not (entry.window_start <= at < entry.window_end):
-            text += f" Not callable at {at:%H:%M} UTC: the customer's window is {entry.window_start:%H:%M}–{entry.window_end:%H:%M} UTC."
+            window = f"{entry.window_start:%H:%M}–{entry.window_end:%H:%M} UTC"
+            text += f" Not callable at {at:%H:%M} UTC: the customer's window is {window}."
         return WhyNot(customer, True, entry.status, text, entry)
     return WhyNot(customer, False, entry.status, entry.detail or entry.get_status_display(), entry)
 
@@ -88,3 +93,8 @@ def _zone(name: str) -> dt.tzinfo:
     import zoneinfo
 
     return zoneinfo.ZoneInfo(name)
+
+
+def last_build() -> dt.datetime | None:
+    """When the stored worklist was built (None before the first build)."""
+    return WorklistEntry.objects.aggregate(at=Max("built_at"))["at"]

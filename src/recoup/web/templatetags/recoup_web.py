@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 import phonenumbers
@@ -84,3 +85,9 @@ def page_url(context: Context, page: int) -> str:
 @register.filter
 def minutes(delta: dt.timedelta) -> int:
     return max(1, round(delta.total_seconds() / 60))
+
+
+@register.filter
+def get_field(form: Any, name: str) -> Any:
+    """A form's bound field by a name computed in the template (the strategy editor's rule rows)."""
+    return form[name]

@@ -111,8 +111,14 @@ class Command(BaseCommand):
 
         if not Customer.objects.filter(customer_ref=ref).exists():
             raise CommandError(f"no customer {ref!r}")
+        answer: dict[str, Any]
         if row.height == 0:
-            answer = {"customer_ref": ref, "on_list": False, "status": "nothing_open", "explanation": "Nothing is open on this account."}
+            answer = {
+                "customer_ref": ref,
+                "on_list": False,
+                "status": "nothing_open",
+                "explanation": "Nothing is open on this account.",
+            }
         else:
             r = row.row(0, named=True)
             info = self._row(r, at, emails)
