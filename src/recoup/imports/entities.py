@@ -810,25 +810,33 @@ class InvoicesHandler:
             # Balances are computed here from what is read; nobody may allocate meanwhile.
             with conn.cursor() as cursor:
                 cursor.execute("LOCK TABLE ledger_allocation IN SHARE ROW EXCLUSIVE MODE")
-        existing = fetch_frame(
-            conn,
-            "SELECT id, source, invoice_ref, import_hash, customer_id, kind, issue_date, due_date, currency, amount"
-            " FROM ledger_invoice",
-            schema={
-                "id": pl.Int64,
-                "source": pl.String,
-                "invoice_ref": pl.String,
-                "import_hash": pl.String,
-                "customer_id_old": pl.Int64,
-                "kind_old": pl.String,
-                "issue_date_old": pl.Date,
-                "due_date_old": pl.Date,
-                "currency_old": pl.String,
-                "amount_old": pl.Int64,
-            },
-        )
+        keys = ["source", "invoice_ref"]
         rows = prepared.rows
-        created, updated, unchanged = _split(rows, existing, ["source", "invoice_ref"])
+        keep = [c for c in rows.columns if c != "id"]
+        # Refs and fingerprints first: when nothing changed and nothing credits an invoice (a
+        # file imported again), the other columns of every invoice are never needed.
+        light = {"id": pl.Int64, "source": pl.String, "invoice_ref": pl.String, "import_hash": pl.String}
+        details = {
+            "customer_id_old": pl.Int64,
+            "kind_old": pl.String,
+            "issue_date_old": pl.Date,
+            "due_date_old": pl.Date,
+            "currency_old": pl.String,
+            "amount_old": pl.Int64,
+        }
+        existing = fetch_frame(conn, "SELECT id, source, invoice_ref, import_hash FROM ledger_invoice", schema=light)
+        created, updated, unchanged = _split(rows, existing, keys)
+        if updated.height or rows["credits_invoice_ref"].is_not_null().any():
+            existing = fetch_frame(
+                conn,
+                "SELECT id, source, invoice_ref, import_hash, customer_id, kind, issue_date, due_date, currency, amount"
+                " FROM ledger_invoice",
+                schema={**light, **details},
+            )
+            created, updated, unchanged = _split(rows, existing, keys)
+        else:
+            blanks = [pl.lit(None, dtype=t).alias(c) for c, t in details.items()]
+            existing, updated = existing.with_columns(blanks), updated.with_columns(blanks)
         check = prepared.check
         # What is already paid or credited limits what an update may change.
         settled = fetch_frame(
@@ -852,7 +860,6 @@ class InvoicesHandler:
         )
 
         # Credit notes: which invoice each credits, and whether that invoice can take it.
-        keep = [c for c in created.columns if c != "id"]
         credits = pl.concat([created.select(keep), updated.select(keep)]).filter(pl.col("credits_invoice_ref").is_not_null())
         ids = existing.select("id", "source", "invoice_ref")
         return self._finish_plan(job, prepared, created, updated, unchanged, existing, settled, credits, ids)
@@ -870,6 +877,8 @@ class InvoicesHandler:
         ids: pl.DataFrame,
     ) -> Plan:
         check = prepared.check
+        if credits.height == 0:
+            return self._planned(created, updated, unchanged, check, credits, settled, existing)
         targets = pl.concat(
             [
                 existing.select(
@@ -924,14 +933,29 @@ class InvoicesHandler:
             "amount",
             pl.format("more than the invoice it credits ({})", pl.col("target_amount")),
         )
+        return self._planned(created, updated, unchanged, check, c, settled, existing)
+
+    def _planned(
+        self,
+        created: pl.DataFrame,
+        updated: pl.DataFrame,
+        unchanged: int,
+        check: Checker,
+        credits: pl.DataFrame,
+        settled: pl.DataFrame,
+        existing: pl.DataFrame,
+    ) -> Plan:
         if check.bad_lines.len():
             bad = check.bad_lines.to_list()
             # New errors found against the ledger: the service decides reject or skip.
             created = created.filter(~pl.col(LINE).is_in(bad))
             updated = updated.filter(~pl.col(LINE).is_in(bad))
-            c = c.filter(~pl.col(LINE).is_in(bad))
+            credits = credits.filter(~pl.col(LINE).is_in(bad))
         return Plan(
-            created=created, updated=updated, unchanged=unchanged, extra={"credits": c, "settled": settled, "existing": existing}
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            extra={"credits": credits, "settled": settled, "existing": existing},
         )
 
     def write(self, job: Job, prepared: Prepared, plan: Plan) -> None:
