@@ -50,6 +50,9 @@ def load_demo_company(
             "unchanged": result.unchanged,
             "invalid": result.invalid,
         }
+    from recoup.demo.history import seed_history
+
+    history = seed_history(as_of=as_of, seed=seed)
     finished = time.perf_counter()
     return {
         "as_of": as_of.isoformat(),
@@ -57,6 +60,7 @@ def load_demo_company(
         "customers": customers,
         "invoices": invoices,
         "imports": results,
+        "history": history,
         "users": [{"email": u.email, "role": u.role} for u in users],
         "password": DEMO_PASSWORD,
         "seconds": {"generate": round(generated - started, 2), "import": round(finished - generated, 2)},

@@ -40,3 +40,14 @@ class Command(BaseCommand):
             call_command("train", stdout=self.stdout)
         except Exception as exc:  # the demo is usable without predictions; say why they are missing
             self.stderr.write(f"warning: the prediction model was not trained ({exc}); run `recoup train` later")
+        # Today's calls from the first login, rather than after the first scheduled build.
+        call_command("worklist", "--rebuild", "--all-day", stdout=_Quiet())
+        self.stdout.write("today's worklist built")
+
+
+class _Quiet:
+    def write(self, text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
