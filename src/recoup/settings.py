@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "recoup.promises",
     "recoup.disputes",
     "recoup.worklist",
+    "recoup.playbook",
+    "recoup.calls",
     "recoup.web",
 ]
 

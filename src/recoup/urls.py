@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("recoup.reports.urls")),
     path("worklist/", include("recoup.worklist.urls")),
+    path("calls/", include("recoup.calls.urls")),
+    path("playbook/", include("recoup.playbook.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Pure rules of the collector workspace: next follow-ups, offers within policy."""

@@ -1,0 +1,1 @@
+"""Sandboxed rendering of call scripts and snippets (pure)."""
