@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -94,15 +93,19 @@ def _fresh_postgres() -> None:
 
 def run_recoup(env: dict[str, str], *args: str) -> tuple[float, float, str]:
     """Run a recoup command in a child; return (seconds, peak RSS in MB of that child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run([RECOUP, *args], env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"recoup {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far; each import is the largest child here.
-    return elapsed, max(peak, before) / 1024, proc.stdout
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([RECOUP, *args], env=env, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        # wait4 reports this child's own peak, not the largest of all children so far.
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"recoup {' '.join(args)} failed:\n{err.read().decode()[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out.decode()
 
 
 BASELINE = r"""
@@ -147,13 +150,16 @@ def bench_database(
         if name == "postgresql":
             _fresh_postgres()
         env = _env(database_url, data_dir)
+        load_before = os.getloadavg()
         run_recoup(env, "migrate", "-v", "0")
         cust_s, _, _ = run_recoup(env, "import", "customers", str(customers_csv), "--no-progress")
         seconds, peak_mb, out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
+        load_during = os.getloadavg()
         summary = json.loads(out)
         assert summary["created"] == rows, summary
-        again_s, _, again_out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
-        assert json.loads(again_out)["unchanged"] == rows
+        again_s, again_peak_mb, again_out = run_recoup(env, "import", "invoices", str(invoices_csv), "--no-progress", "--json")
+        again = json.loads(again_out)
+        assert again["unchanged"] == rows
         # Baseline on a fresh database of its own, same customers.
         if name == "postgresql":
             _fresh_postgres()
@@ -178,9 +184,17 @@ def bench_database(
         "seconds": round(seconds, 2),
         "rows_per_second": round(rows / seconds),
         "peak_memory_mb": round(peak_mb),
+        # Inside the command, per stage (CLI start-up is the rest of "seconds").
+        "stage_seconds": summary["seconds"],
         "customers_import_seconds": round(cust_s, 2),
         "reimport_unchanged_seconds": round(again_s, 2),
         "reimport_rows_per_second": round(rows / again_s),
+        "reimport_stage_seconds": again["seconds"],
+        "reimport_peak_memory_mb": round(again_peak_mb),
+        # 1-, 5- and 15-minute load averages of the 2-core machine when the run started and just
+        # after the timed import: other work on it slows every figure here.
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after_import": [round(x, 2) for x in load_during],
         "baseline": {
             "method": "csv.DictReader + Decimal + ORM bulk_create(5000)",
             "rows": baseline_rows,
