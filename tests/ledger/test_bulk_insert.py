@@ -125,3 +125,15 @@ def test_a_bulk_load_leaves_the_page_cache_as_it_found_it() -> None:
         assert cache_size() == -bulk.LOAD_CACHE_KIB
         bulk.insert_frame(connection, "ledger_customer", _customers(3))
     assert cache_size() == before
+
+
+def test_reserved_ids_never_reuse_the_id_of_a_deleted_row() -> None:
+    with transaction.atomic():
+        frame = _customers(3).with_columns(bulk.reserve_ids(connection, "ledger_customer", 3))
+        bulk.insert_frame(connection, "ledger_customer", frame)
+    Customer.objects.create(customer_ref="LAST", name="Last")
+    last = Customer.objects.get(customer_ref="LAST").pk
+    Customer.objects.filter(pk=last).delete()
+    with transaction.atomic():
+        ids = bulk.reserve_ids(connection, "ledger_customer", 2).to_list()
+    assert ids == [last + 1, last + 2]

@@ -60,7 +60,14 @@ def reserve_ids(connection: BaseDatabaseWrapper, table: str, count: int) -> pl.S
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, start + count - 1])
         else:
             # The import holds SQLite's write lock (BEGIN IMMEDIATE), so nobody else can take these.
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")
+            # Past the highest id ever handed out (AUTOINCREMENT's record), not just the highest
+            # still there: an id whose row was deleted is never given to another row, as the
+            # audit trail and other apps may still name it.
+            cursor.execute(
+                f"SELECT MAX(COALESCE((SELECT MAX(id) FROM {qn(table)}), 0),"
+                " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+                [table],
+            )
             start = int(cursor.fetchone()[0]) + 1
     return pl.int_range(start, start + count, dtype=pl.Int64, eager=True).alias("id")
 
