@@ -48,6 +48,7 @@ def test_a_changed_row_among_unchanged_ones_is_updated_with_its_before_values(bo
     changed = Invoice.objects.get(invoice_ref="A-2")
     assert (changed.amount, changed.open_amount) == (26000, 26000)
     event = AuditEvent.objects.get(object_type="ledger.invoice", object_id=changed.pk, action="import.update")
+    assert event.before is not None and event.after is not None
     assert (event.before["amount"], event.after["amount"]) == (25050, 26000)
     assert event.before["due_date"] == "2026-02-05"
     assert Invoice.objects.get(invoice_ref="A-4").amount == 999
