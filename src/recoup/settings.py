@@ -163,6 +163,17 @@ STORAGES = {
 
 RECOUP_HOME_CURRENCY = os.environ.get("RECOUP_HOME_CURRENCY", "USD")
 RECOUP_DEFAULT_TIMEZONE = os.environ.get("RECOUP_DEFAULT_TIMEZONE", "America/New_York")
+# Offers a role may make without a senior's approval: early-payment discount (%) and plan length.
+RECOUP_OFFER_LIMITS = {
+    "collector": {"max_discount_percent": 2, "max_instalments": 3},
+    "senior": {"max_discount_percent": 5, "max_instalments": 6},
+    "manager": {"max_discount_percent": 10, "max_instalments": 12},
+    "admin": {"max_discount_percent": 10, "max_instalments": 12},
+}
+# Click-to-call links: "tel:{e164}" by default, or a softphone/PBX URI such as "sip:{e164}@pbx.example".
+RECOUP_DIAL_URI = os.environ.get("RECOUP_DIAL_URI", "tel:{e164}")
+# Named in call scripts ({{ company_name }}).
+RECOUP_COMPANY_NAME = os.environ.get("RECOUP_COMPANY_NAME", "our company")
 # How amounts and dates are written on pages and in worklist texts (babel locale).
 RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")

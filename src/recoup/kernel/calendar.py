@@ -28,6 +28,7 @@ __all__ = [
     "ResolvedZone",
     "UnknownTimezone",
     "add_business_days",
+    "at_local",
     "call_window",
     "country_zones",
     "holiday_name",
@@ -732,6 +733,12 @@ def _wall_to_utc(day: date, wall: time, tz: zoneinfo.ZoneInfo) -> datetime:
         else:
             low = middle
     return high
+
+
+def at_local(day: date, wall: time, zone: str) -> datetime:
+    """The UTC instant when clocks in ``zone`` show ``wall`` on ``day`` (DST gaps and repeats
+    resolved as ``_wall_to_utc`` says)."""
+    return _wall_to_utc(day, wall, _zone(zone))
 
 
 def _normalize_subdivision(country: str, subdivision: str | None) -> str | None:

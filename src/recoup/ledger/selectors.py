@@ -51,13 +51,35 @@ DEFAULT_SORT = "-overdue"
 _DEBIT_KINDS = (Invoice.Kind.INVOICE, Invoice.Kind.DEBIT_NOTE)
 
 
+def sees_all_customers(user: Any) -> bool:
+    """Seniors, managers and administrators see every account; collectors their portfolio."""
+    return bool(getattr(user, "is_superuser", False)) or getattr(user, "role", None) in ("senior", "manager", "admin")
+
+
 def visible_customers(user: Any) -> QuerySet[Customer]:
     """The customers `user` may see. The one place role scoping lives.
 
-    Every logged-in user sees every customer for now; portfolio restrictions (a collector
-    sees their own portfolio) will be added here so that every list and page follows.
+    A collector sees their own portfolio and the unassigned pool; everyone else sees all.
+    Every list, page and API endpoint goes through here (or `customer_for`).
     """
-    return Customer.objects.all()
+    if sees_all_customers(user):
+        return Customer.objects.all()
+    if getattr(user, "pk", None) is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(Q(collector=user) | Q(collector__isnull=True))
+
+
+class NotYours(PermissionError):
+    """The customer exists but belongs to another collector's portfolio (HTTP 403)."""
+
+
+def customer_for(user: Any, pk: int) -> Customer:
+    """One customer `user` may work on; Customer.DoesNotExist if there is none, NotYours if
+    it is someone else's."""
+    customer = Customer.objects.select_related("collector", "parent").prefetch_related("contacts").get(pk=pk)
+    if not visible_customers(user).filter(pk=pk).exists():
+        raise NotYours(f"customer {customer.customer_ref} is in another collector's portfolio")
+    return customer
 
 
 def _open_items_of_outer_customer() -> QuerySet[Invoice]:
@@ -120,11 +142,8 @@ def customer_list(*, user: Any, search: str = "", sort: str = DEFAULT_SORT, as_o
 
 
 def customer_detail(pk: int, *, user: Any) -> Customer:
-    """One customer with collector, parent and contacts loaded; Customer.DoesNotExist if not visible to `user`.
-
-    Takes the user so a later portfolio restriction covers direct links, not only the list.
-    """
-    return visible_customers(user).select_related("collector", "parent").prefetch_related("contacts").get(pk=pk)
+    """One customer with collector, parent and contacts loaded (see `customer_for`)."""
+    return customer_for(user, pk)
 
 
 def days_overdue(due_date: dt.date, as_of: dt.date) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -61,6 +62,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         customer = selectors.customer_detail(pk, user=request.user)
     except Customer.DoesNotExist:
         raise Http404("No such customer") from None
+    except selectors.NotYours as exc:
+        raise PermissionDenied(str(exc)) from None
     as_of = _today()
     items = selectors.open_items(customer, as_of)
     predictions = prediction_selectors.predictions_by_invoice([i.pk for i in items])

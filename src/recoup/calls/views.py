@@ -1,0 +1,254 @@
+"""The collector's workspace pages. Thin: parse the form, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from recoup.accounts.models import Role, User
+from recoup.activities.models import Outcome
+from recoup.calls import selectors, services
+from recoup.calls.calendar_feed import feed_for
+from recoup.calls.models import FeedToken, Task
+from recoup.disputes.models import Dispute
+from recoup.kernel.money import Money, MoneyParseError
+from recoup.ledger.models import Customer
+from recoup.ledger.selectors import NotYours, customer_for
+from recoup.promises.models import PaymentPlan
+from recoup.worklist.services import company_date
+
+
+def _customer(request: HttpRequest, pk: int) -> Customer:
+    try:
+        return customer_for(request.user, pk)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer") from None
+    except NotYours as exc:
+        raise PermissionDenied(str(exc)) from None
+
+
+def _is_senior(user: Any) -> bool:
+    return user.is_superuser or getattr(user, "role", None) in (Role.SENIOR, Role.MANAGER, Role.ADMIN)
+
+
+def _playbook(variables: dict[str, Any]) -> dict[str, Any]:
+    from recoup.playbook import selectors as playbook
+
+    objective = variables.pop("objective", "secure_date")
+    script = playbook.render_script(objective, variables)
+    return {"script": script, "snippets": playbook.render_snippets(variables)}
+
+
+def _sheet_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict[str, Any]:
+    now = timezone.now()
+    context = selectors.prep_sheet(customer, user=request.user, now=now, as_of=company_date(now))
+    context.update(_playbook(selectors.script_variables(context, user=request.user)))
+    context.update(
+        nav="worklist",
+        dialling=request.GET.get("dial") == "1" or request.POST.get("dial") == "1",
+        outcomes=[(o.value, o.label) for o in Outcome if o.value not in ("", Outcome.SENT)],
+        reasons=Dispute.Reason.choices,
+        default_promise_date=(company_date(now) + dt.timedelta(days=7)).isoformat(),
+        default_callback=(context["local_now"] + dt.timedelta(days=1)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M"),
+        collectors=User.objects.filter(role__in=[Role.COLLECTOR, Role.SENIOR], is_active=True).order_by("email")
+        if _is_senior(request.user)
+        else None,
+    )
+    context.update(extra)
+    return context
+
+
+@require_GET
+def prep(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    return render(request, "calls/prep.html", _sheet_context(request, customer))
+
+
+def _amount(text: str, currency: str) -> int | None:
+    text = (text or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return Money.from_decimal(Decimal(text), currency).minor
+    except (InvalidOperation, MoneyParseError, ValueError):
+        raise services.OutcomeError(f"{text!r} is not an amount") from None
+
+
+def _date(text: str, what: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise services.OutcomeError(f"{text!r} is not a date for {what}") from None
+
+
+def _local(text: str) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise services.OutcomeError(f"{text!r} is not a date and time for the callback") from None
+
+
+@require_POST
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    post = request.POST
+    user: Any = request.user
+    try:
+        data = services.OutcomeInput(
+            outcome=post.get("outcome", ""),
+            contact_id=int(post["contact"]) if post.get("contact", "").isdigit() else None,
+            notes=post.get("notes", "").strip()[:5000],
+            customer_feedback=post.get("feedback", "").strip()[:2000],
+            sentiment=post.get("sentiment", "") if post.get("sentiment") in ("positive", "neutral", "negative") else "",
+            promise_amount=_amount(post.get("promise_amount", ""), customer.currency),
+            promised_date=_date(post.get("promised_date", ""), "the promise"),
+            invoice_ids=[int(i) for i in post.getlist("invoices") if i.isdigit()],
+            dispute_reason=post.get("dispute_reason", ""),
+            callback_local=_local(post.get("callback_at", "")),
+            save_despite_tone=post.get("save_anyway") == "1",
+        )
+        result = services.log_outcome(actor=user, customer=customer, data=data, at=timezone.now())
+    except services.ToneFlagged as flagged:
+        context = _sheet_context(request, customer, tone_flags=flagged.flags, tone_suggestion=flagged.suggestion, posted=post)
+        return render(request, "calls/prep.html", context, status=422)
+    except services.OutcomeError as exc:
+        return render(request, "calls/prep.html", _sheet_context(request, customer, error=str(exc), posted=post), status=422)
+    label = Outcome(result.activity.outcome).label
+    follow = f" Next: {result.task.title.lower()} {result.task.due_at:%a %d %b %H:%M} UTC." if result.task else ""
+    messages.success(request, f"{customer.name}: {label} logged.{follow}")
+    if post.get("dial") == "1":
+        return redirect(f"{reverse('calls-next')}?after={customer.pk}")
+    return redirect("calls-prep", pk=customer.pk)
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """Power-dial mode: open the best-ranked customer callable now."""
+    return _next(request, None)
+
+
+@require_GET
+def next_call(request: HttpRequest) -> HttpResponse:
+    after = request.GET.get("after", "")
+    return _next(request, int(after) if after.isdigit() else None)
+
+
+def _next(request: HttpRequest, after: int | None) -> HttpResponse:
+    customer = selectors.next_customer(request.user, now=timezone.now(), after=after)
+    if customer is None:
+        messages.info(request, "Nobody on your list is inside their call window right now.")
+        return redirect("worklist")
+    return redirect(f"{reverse('calls-prep', args=[customer.pk])}?dial=1")
+
+
+@require_GET
+def tasks(request: HttpRequest) -> HttpResponse:
+    token, _ = FeedToken.objects.get_or_create(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("calls-feed", args=[token.token]))
+    context = {"nav": "tasks", "feed_url": feed_url, **selectors.my_tasks(request.user, now=timezone.now())}
+    return render(request, "calls/tasks.html", context)
+
+
+@require_POST
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = get_object_or_404(Task, pk=pk)
+    try:
+        services.complete_task(actor=request.user, task=task, at=timezone.now())
+    except services.OutcomeError as exc:
+        raise PermissionDenied(str(exc)) from None
+    return redirect("calls-tasks")
+
+
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """iCalendar feed of a user's open follow-ups; the unguessable token is the credential."""
+    row = FeedToken.objects.filter(token=token).select_related("user").first()
+    if row is None or not row.user.is_active:
+        raise Http404("No such feed")
+    response = HttpResponse(feed_for(row.user, now=timezone.now()), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="recoup-follow-ups.ics"'
+    return response
+
+
+@require_POST
+def plan(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    post = request.POST
+    try:
+        instalments = int(post.get("instalments", "0"))
+        every = int(post.get("every_days", "30"))
+        first_due = _date(post.get("first_due", ""), "the first instalment")
+        if first_due is None:
+            raise services.OutcomeError("Enter when the first instalment is due")
+        made = services.propose_plan(
+            actor=request.user,  # type: ignore[arg-type]
+            customer=customer,
+            invoice_ids=[int(i) for i in post.getlist("invoices") if i.isdigit()],
+            instalments=instalments,
+            first_due=first_due,
+            every_days=every,
+            at=timezone.now(),
+        )
+    except (services.OutcomeError, ValueError) as exc:
+        return render(request, "calls/prep.html", _sheet_context(request, customer, error=str(exc), posted=post), status=422)
+    if made.status == PaymentPlan.Status.PROPOSED:
+        messages.warning(request, f"The plan of {instalments} instalments is beyond your limit: it awaits a senior's approval.")
+    else:
+        messages.success(request, f"Payment plan of {instalments} instalments agreed.")
+    return redirect("calls-prep", pk=customer.pk)
+
+
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not _is_senior(request.user):
+        raise PermissionDenied("Seniors approve offers")
+    plans = PaymentPlan.objects.filter(status=PaymentPlan.Status.PROPOSED).select_related("customer", "created_by")
+    return render(request, "calls/approvals.html", {"nav": "approvals", "plans": plans.prefetch_related("instalments")})
+
+
+@require_POST
+def decide(request: HttpRequest, plan_id: int) -> HttpResponse:
+    if not _is_senior(request.user):
+        raise PermissionDenied("Seniors approve offers")
+    plan = get_object_or_404(PaymentPlan, pk=plan_id)
+    try:
+        services.decide_plan(actor=request.user, plan=plan, approve=request.POST.get("approve") == "1", at=timezone.now())  # type: ignore[arg-type]
+        messages.success(request, "Decision recorded.")
+    except services.OutcomeError as exc:
+        messages.error(request, str(exc))
+    return redirect("calls-approvals")
+
+
+@require_POST
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _is_senior(request.user):
+        raise PermissionDenied("Seniors and managers reassign accounts")
+    customer = _customer(request, pk)
+    wanted = request.POST.get("collector", "")
+    collector = User.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    try:
+        services.reassign(actor=request.user, customer=customer, collector=collector, at=timezone.now())  # type: ignore[arg-type]
+        messages.success(request, f"{customer.name} now belongs to {collector or 'the shared pool'}.")
+    except services.OutcomeError as exc:
+        messages.error(request, str(exc))
+    return redirect("calls-prep", pk=customer.pk)
+
+
+@require_GET
+def flagged(request: HttpRequest) -> HttpResponse:
+    if not getattr(request.user, "is_manager", False):
+        raise PermissionDenied("Managers review flagged notes")
+    return render(request, "calls/flagged.html", {"nav": "flagged", "activities": selectors.flagged_activities()})
