@@ -8,9 +8,10 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from recoup.ledger.models import Customer
-from recoup.ledger.selectors import visible_customers
+from recoup.ledger.selectors import NotYours, customer_for
 from recoup.worklist import selectors
 
 router = Router(tags=["worklist"])
@@ -68,9 +69,13 @@ def worklist(request: HttpRequest, callable_now: bool = False, limit: int = 200)
 
 @router.get("/worklist/why-not/{customer_ref}", response=WhyNotOut, summary="Why a customer is or is not on today's list")
 def why_not(request: HttpRequest, customer_ref: str) -> dict[str, Any]:
-    customer = visible_customers(request.user).filter(customer_ref=customer_ref).first()
-    if customer is None or not isinstance(customer, Customer):
+    found = Customer.objects.filter(customer_ref=customer_ref).values_list("pk", flat=True).first()
+    if found is None:
         raise Http404("No such customer")
+    try:
+        customer = customer_for(request.user, found)
+    except NotYours as exc:
+        raise HttpError(403, str(exc)) from None
     answer = selectors.why_not(customer, at=timezone.now())
     return {
         "customer_ref": customer.customer_ref,
