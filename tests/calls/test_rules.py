@@ -68,3 +68,15 @@ def test_offer_limits() -> None:
     assert judge_offer(collector, discount_percent=5) == "needs_approval"
     assert judge_offer(collector, instalments=25) == "refused"
     assert judge_offer(collector, discount_percent=-1) == "refused"
+
+
+def test_promises_are_judged_on_date_plus_tolerance() -> None:
+    from recoup.promises.rules import judge
+
+    promised = dt.date(2026, 12, 4)
+    kwargs = {"promised": 10_000, "promised_date": promised, "tolerance_days": 3}
+    assert judge(paid=0, as_of=dt.date(2026, 12, 6), **kwargs) == "open"
+    assert judge(paid=10_000, as_of=dt.date(2026, 12, 1), **kwargs) == "kept"  # paid early
+    assert judge(paid=0, as_of=dt.date(2026, 12, 7), **kwargs) == "broken"
+    assert judge(paid=2_500, as_of=dt.date(2026, 12, 7), **kwargs) == "partially_kept"
+    assert judge(paid=12_000, as_of=dt.date(2026, 12, 9), **kwargs) == "kept"
