@@ -287,7 +287,17 @@ SCORED_AFTER = frozenset({"invoices", "payments"})
 
 def _schedule_scoring() -> None:
     """Queue the scoring of every open item (imported here, not at the top: prediction builds
-    on the ledger that this module writes, and must stay importable without it)."""
+    on the ledger that this module writes, and must stay importable without it).
+
+    Until a model has been trained the task has nothing to score, and loading it (it brings
+    scikit-learn) costs most of a second on every import; it is queued once a model exists.
+    The nightly retrain scores every open item after training, so nothing is left unscored.
+    """
+    from recoup.prediction.models import PredictionModel
+
+    if not PredictionModel.objects.exists():
+        log.info("no prediction model yet: open items not scored (run `recoup train` or wait for the nightly retrain)")
+        return
     from recoup.prediction.tasks import score_open_items_task
 
     score_open_items_task()
