@@ -10,6 +10,7 @@ from django.utils import timezone
 from recoup.accounts.models import Role, User
 from recoup.activities.models import Activity
 from recoup.calls.models import FeedToken, Task
+from recoup.kernel.calendar import is_public_holiday
 from recoup.disputes.models import Dispute
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.promises.models import PaymentPlan, Promise
@@ -223,3 +224,40 @@ def test_the_calendar_feed_lists_follow_ups_with_its_token_only(client, team, ac
     body = response.content.decode()
     assert "BEGIN:VCALENDAR" in body and "Try again: Acme Tools" in body
     assert client.get("/calls/feed/not-a-token.ics").status_code == 404
+
+
+def test_power_dial_opens_the_best_callable_customer_and_advances(
+    client, team, acme, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # A second customer of the same collector, smaller: ranked after Acme.
+    today = timezone.localdate()
+    beta = Customer.objects.create(
+        customer_ref="BETA", name="Beta Bakery", country="DE", currency="EUR", collector=team["collector"]
+    )
+    Invoice.objects.create(
+        customer=beta,
+        invoice_ref="B-1",
+        issue_date=today - dt.timedelta(days=90),
+        due_date=today - dt.timedelta(days=60),
+        currency="EUR",
+        amount=50_000,
+        open_amount=50_000,
+    )
+    # Wednesday 10:00 UTC (11:00 in Berlin): both are callable.
+    day = today - dt.timedelta(days=(today.weekday() - 2) % 7)
+    while is_public_holiday(day, "DE"):
+        day -= dt.timedelta(days=7)
+    wednesday = dt.datetime.combine(day, dt.time(10, 0), tzinfo=dt.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: wednesday)
+    worklist.rebuild(at=wednesday)
+    client.force_login(team["collector"])
+    first = client.get("/calls/start/")
+    assert first.status_code == 302 and first["Location"] == f"/calls/{acme.pk}/?dial=1"
+    with django_capture_on_commit_callbacks(execute=True):
+        logged = client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "no_answer", "dial": "1"})
+    assert logged.status_code == 302 and logged["Location"] == f"/calls/next/?after={acme.pk}"
+    nxt = client.get(logged["Location"])
+    assert nxt["Location"] == f"/calls/{beta.pk}/?dial=1"
+    # Acme was just called (cadence: once a day), so after Beta the list is done for now.
+    done = client.get(f"/calls/next/?after={beta.pk}")
+    assert done["Location"] == "/worklist/"
