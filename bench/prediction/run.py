@@ -317,7 +317,7 @@ def _run_django(database: str, scale: float, model: Any) -> dict[str, Any]:
             check=False,
         )
         if proc.returncode != 0:
-            raise SystemExit(f"django child failed:\n{proc.stderr[-4000:]}")
+            raise SystemExit(f"django child failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
         result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
         result["child_process_seconds"] = round(time.perf_counter() - started, 1)
         print(f"django ({database}): {json.dumps(result)}", flush=True)

@@ -54,15 +54,17 @@ def settle_open_items_after(base: Ledger, on: dt.date, first_payment_id: int) ->
     return with_rows(base, payments=payments, allocations=allocations)
 
 
-def new_customer_paid_late(base: Ledger, *, before: dt.date, paid_on: dt.date) -> Ledger:
-    """A customer whose invoices, all issued before ``before``, were paid only on ``paid_on``."""
+def new_customer_paid_late(base: Ledger, *, before: dt.date, paid_on: dt.date | None) -> Ledger:
+    """A customer whose invoices, all issued before ``before``, were paid only on ``paid_on``
+    (never, with None)."""
     cid, first = 999, 100_000
     invoices, payments, allocations = [], [], []
     for k in range(40):
         issue = before - dt.timedelta(days=200 - 4 * k)
         invoices.append(inv(first + k, 50_000, issue, issue + dt.timedelta(days=30), customer_id=cid))
-        payments.append(pay(first + k, 50_000, paid_on, customer_id=cid))
-        allocations.append(alloc(first + k, 50_000, paid_on, payment_id=first + k))
+        if paid_on is not None:
+            payments.append(pay(first + k, 50_000, paid_on, customer_id=cid))
+            allocations.append(alloc(first + k, 50_000, paid_on, payment_id=first + k))
     return with_rows(base, invoices=invoices, payments=payments, allocations=allocations, customers=[customer(cid)])
 
 
@@ -99,10 +101,18 @@ def test_training_examples_see_nothing_from_the_cutoff_on(book: Ledger) -> None:
         full = training_examples(book, cutoff=AS_OF, mode=mode)
         cut = training_examples(truncate(book, AS_OF), cutoff=AS_OF, mode=mode)
         assert_frame_equal(full, cut)
-        leaky = new_customer_paid_late(
-            settle_open_items_after(book, AS_OF + dt.timedelta(days=3), 50_000), before=AS_OF, paid_on=AS_OF
-        )
-        assert_frame_equal(training_examples(leaky, cutoff=AS_OF, mode=mode), full)
+        # Items paid after the cut-off are still open as far as the training knows: the same
+        # censored examples, whatever the later payments say.
+        later = settle_open_items_after(book, AS_OF + dt.timedelta(days=3), 50_000)
+        assert_frame_equal(training_examples(later, cutoff=AS_OF, mode=mode), full)
+        # A new customer whose invoices (issued before the cut-off) were all paid on the cut-off day:
+        # known to the training as open invoices (censored), never as paid ones.
+        leaky = new_customer_paid_late(later, before=AS_OF, paid_on=AS_OF)
+        seen = training_examples(leaky, cutoff=AS_OF, mode=mode)
+        assert_frame_equal(seen, training_examples(truncate(leaky, AS_OF), cutoff=AS_OF, mode=mode))
+        newcomer = seen.filter(pl.col("customer_id") == 999)
+        assert newcomer.height >= 40 and newcomer["settled_on"].is_null().all() and newcomer["censored"].all()
+        assert_frame_equal(seen.filter(pl.col("customer_id") != 999), full)
 
 
 def test_snapshot_features_ignore_payments_after_the_snapshot(book: Ledger) -> None:
@@ -122,11 +132,13 @@ def test_snapshot_features_ignore_payments_after_the_snapshot(book: Ledger) -> N
 def test_backtest_numbers_do_not_move_when_the_future_changes_outside_the_test_set(book: Ledger, mode: str) -> None:
     end = data_end(book)
     options = {"end": end, "min_settled": 100, "weeks": 6}
-    before = backtest(book, as_of=AS_OF, mode=mode, **options)
+    # Issue mode: a new customer (no test invoices) with 40 invoices issued before the cut-off,
+    # unpaid as far as anyone knew then. The future below pays them on the cut-off day itself: a
+    # backtest that read that would train on 40 more paid invoices and learn a different customer.
+    past = new_customer_paid_late(book, before=AS_OF, paid_on=None) if mode == "issue" else book
+    before = backtest(past, as_of=AS_OF, mode=mode, **options)
     assert before["n_test"] > 50 and not before["fallback"]
-    # Old items of every customer paid very late after the end of the test period, and a new
-    # customer (no test invoices) whose old invoices were paid on the cut-off day itself: a
-    # backtest that read them would train on more invoices and learn different customers.
+    # Old items of every customer paid very late after the end of the test period.
     future = settle_open_items_after(book, end + dt.timedelta(days=90), 50_000)
     if mode == "issue":
         future = new_customer_paid_late(future, before=AS_OF, paid_on=AS_OF)

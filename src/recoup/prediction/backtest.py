@@ -111,8 +111,10 @@ def _train(
         threads=threads,
     )
     # The training set's median over invoices (issue-time rows), as the baseline is defined.
-    median = float(examples.filter(pl.col("at") == pl.col("issue_date"))["days"].median())  # type: ignore[arg-type]
-    return model, median, examples["invoice_id"].n_unique()
+    # Censored examples (still open at the cut-off) are not part of it: their days are lower bounds.
+    paid = examples.filter(pl.col("settled_on").is_not_null())
+    median = float(paid.filter(pl.col("at") == pl.col("issue_date"))["days"].median())  # type: ignore[arg-type]
+    return model, median, paid["invoice_id"].n_unique()
 
 
 def backtest(

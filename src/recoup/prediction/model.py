@@ -182,16 +182,35 @@ def fit(
         return _fit(examples, cutoff=cutoff, mode=mode, attribute_columns=attribute_columns, min_settled=min_settled, seed=seed)
 
 
+def _time_split(at: pl.Series) -> tuple[np.ndarray, dt.date] | None:
+    """Validation = the rows from the prediction date 80% of the way through (rows sorted by date)."""
+    if at.len() < 2:
+        return None
+    split_at = at[int(at.len() * (1 - VALIDATION_SHARE))]
+    is_val = (at >= split_at).to_numpy()
+    if is_val.all() or not is_val.any():
+        return None
+    return is_val, split_at
+
+
 def _fit(
     examples: pl.DataFrame, *, cutoff: dt.date, mode: str, attribute_columns: list[str] | None, min_settled: int, seed: int
 ) -> Model:
-    if examples.height and examples["settled_on"].max() >= cutoff:  # type: ignore[operator]
+    latest = examples["settled_on"].max() if examples.height else None
+    if isinstance(latest, dt.date) and latest >= cutoff:
         raise ValueError("examples include outcomes on or after the cut-off: they were not known then")
     categorical = [*CATEGORICAL, *(attribute_columns or [])]
     numeric = list(NUMERIC)
-    settled = examples["invoice_id"].n_unique() if examples.height else 0
-    median = float(examples["days"].median()) if examples.height else None  # type: ignore[arg-type]
-    base = {name: float(examples[target].mean()) for name, target in TARGETS.items()} if examples.height else {}  # type: ignore[arg-type]
+    # Targets are null where they were not known at the cut-off (features._known_outcomes): each
+    # estimator trains on the rows where its own target is known.
+    for target in ("days", *TARGETS.values()):
+        if target not in examples.columns:
+            raise ValueError(f"examples lack the target {target!r}")
+    paid = examples.filter(pl.col("settled_on").is_not_null()) if examples.height else examples
+    settled = paid["invoice_id"].n_unique() if paid.height else 0
+    # The fallback's median is that of the paid invoices, as the global_median baseline's.
+    median = float(paid["days"].drop_nulls().median()) if paid["days"].drop_nulls().len() else None  # type: ignore[arg-type]
+    base = {name: float(rate) for name, target in TARGETS.items() if (rate := examples[target].mean()) is not None}  # type: ignore[arg-type]
     model = Model(
         cutoff=cutoff, mode=mode, numeric=numeric, categorical=categorical, vocab={}, median_days=median, base_rates=base
     )
@@ -201,41 +220,52 @@ def _fit(
 
     examples = examples.sort("at", "invoice_id")
     model.vocab = _vocab(examples, categorical)
-    x = model.matrix(examples)
+    x_all = model.matrix(examples)
     mask = [False] * len(numeric) + [True] * len(categorical)
-    # Time-ordered split: validation starts at the prediction date 80% of the way through.
-    split_at = examples["at"][int(examples.height * (1 - VALIDATION_SHARE))]
-    is_val = (examples["at"] >= split_at).to_numpy()
-    if is_val.all() or not is_val.any():
+
+    known = examples["days"].is_not_null().to_numpy()
+    split = _time_split(examples.filter(pl.Series(known))["at"])
+    if split is None:
         return model
-    train, val = ~is_val, is_val
-    y_days = examples["days"].cast(pl.Float64).to_numpy()
+    is_val, split_at = split
+    x = x_all[known]
+    y_days = examples["days"].cast(pl.Float64).to_numpy()[known]
+    # Validation error on paid invoices only: a censored row's target is a lower bound, not a truth.
+    truth = examples["settled_on"].is_not_null().to_numpy()[known]
+    train, val = ~is_val, is_val & truth
 
     def regressor() -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(loss="absolute_error", categorical_features=mask, random_state=seed, **TREE_PARAMS)
 
     reg = regressor().fit(x[train], y_days[train])
-    val_median = float(np.median(y_days[train]))
+    val_median = float(np.median(y_days[train & truth])) if (train & truth).any() else float(np.median(y_days[train]))
     metrics: dict[str, Any] = {
         "n_examples": examples.height,
         "n_settled": settled,
+        "n_censored_examples": int(examples["settled_on"].is_null().sum()),
         "fallback": False,
         "validation_from": split_at.isoformat(),
         "n_validation": int(val.sum()),
-        "mae_days": float(mean_absolute_error(y_days[val], np.clip(reg.predict(x[val]), 0, None))),
-        "mae_days_global_median": float(mean_absolute_error(y_days[val], np.full(val.sum(), val_median))),
+        "mae_days": float(mean_absolute_error(y_days[val], np.clip(reg.predict(x[val]), 0, None))) if val.any() else None,
+        "mae_days_global_median": float(mean_absolute_error(y_days[val], np.full(val.sum(), val_median))) if val.any() else None,
     }
     model.regressor = regressor().fit(x, y_days)
 
     for name, target in TARGETS.items():
-        y = examples[target].cast(pl.Int8).to_numpy()
-        if len(np.unique(y[train])) < 2 or len(np.unique(y[val])) < 2:
-            model.classifiers[name] = None  # one class only: the base rate is the honest answer
+        rows = examples[target].is_not_null().to_numpy()
+        y = examples[target].cast(pl.Int8).to_numpy()[rows]
+        split = _time_split(examples.filter(pl.Series(rows))["at"])
+        if split is None or len(np.unique(y[~split[0]])) < 2 or len(np.unique(y[split[0]])) < 2:
+            model.classifiers[name] = None  # one class only (or no validation slice): the base rate is the honest answer
             continue
-        clf = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS).fit(x[train], y[train])
-        metrics[f"auc_{name}"] = _auc(y[val], clf.predict_proba(x[val])[:, 1])
-        method = "isotonic" if val.sum() >= ISOTONIC_MIN else "sigmoid"
-        calibrated = CalibratedClassifierCV(FrozenEstimator(clf), method=method).fit(x[val], y[val])
+        val_rows, _ = split
+        xt = x_all[rows]
+        clf = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS).fit(
+            xt[~val_rows], y[~val_rows]
+        )
+        metrics[f"auc_{name}"] = _auc(y[val_rows], clf.predict_proba(xt[val_rows])[:, 1])
+        method = "isotonic" if val_rows.sum() >= ISOTONIC_MIN else "sigmoid"
+        calibrated = CalibratedClassifierCV(FrozenEstimator(clf), method=method).fit(xt[val_rows], y[val_rows])
         model.classifiers[name] = calibrated
         metrics[f"calibration_{name}"] = method
     model.metrics = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}
