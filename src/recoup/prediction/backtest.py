@@ -113,7 +113,9 @@ def _train(
     # The training set's median over invoices (issue-time rows), as the baseline is defined.
     # Censored examples (still open at the cut-off) are not part of it: their days are lower bounds.
     paid = examples.filter(pl.col("settled_on").is_not_null())
-    median = float(paid.filter(pl.col("at") == pl.col("issue_date"))["days"].median())  # type: ignore[arg-type]
+    # From the settlement dates: ``days`` is left out (null) for the last weeks' examples.
+    to_settle = (pl.col("settled_on") - pl.col("issue_date")).dt.total_days()
+    median = float(paid.filter(pl.col("at") == pl.col("issue_date")).select(to_settle.median()).item())
     return model, median, paid["invoice_id"].n_unique()
 
 

@@ -208,8 +208,9 @@ def _fit(
             raise ValueError(f"examples lack the target {target!r}")
     paid = examples.filter(pl.col("settled_on").is_not_null()) if examples.height else examples
     settled = paid["invoice_id"].n_unique() if paid.height else 0
-    # The fallback's median is that of the paid invoices, as the global_median baseline's.
-    median = float(paid["days"].drop_nulls().median()) if paid["days"].drop_nulls().len() else None  # type: ignore[arg-type]
+    # The fallback's median is that of the paid invoices (from their settlement dates: ``days`` is
+    # null for the last weeks' examples), as the global_median baseline's.
+    median = float(paid.select((pl.col("settled_on") - pl.col("at")).dt.total_days().median()).item()) if paid.height else None
     base = {name: float(rate) for name, target in TARGETS.items() if (rate := examples[target].mean()) is not None}  # type: ignore[arg-type]
     model = Model(
         cutoff=cutoff, mode=mode, numeric=numeric, categorical=categorical, vocab={}, median_days=median, base_rates=base
@@ -254,15 +255,23 @@ def _fit(
     for name, target in TARGETS.items():
         rows = examples[target].is_not_null().to_numpy()
         y = examples[target].cast(pl.Int8).to_numpy()[rows]
+        xt = x_all[rows]
+        if len(np.unique(y)) < 2:
+            model.classifiers[name] = None  # one class only: the base rate is the honest answer
+            continue
+
+        def classifier() -> HistGradientBoostingClassifier:
+            return HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS)
+
         split = _time_split(examples.filter(pl.Series(rows))["at"])
         if split is None or len(np.unique(y[~split[0]])) < 2 or len(np.unique(y[split[0]])) < 2:
-            model.classifiers[name] = None  # one class only (or no validation slice): the base rate is the honest answer
+            # No two-class validation slice (say, every recent example is an invoice still unpaid):
+            # nothing to calibrate or score on, but the trees still rank better than a base rate.
+            model.classifiers[name] = classifier().fit(xt, y)
+            metrics[f"calibration_{name}"] = "none (no two-class validation slice)"
             continue
         val_rows, _ = split
-        xt = x_all[rows]
-        clf = HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS).fit(
-            xt[~val_rows], y[~val_rows]
-        )
+        clf = classifier().fit(xt[~val_rows], y[~val_rows])
         metrics[f"auc_{name}"] = _auc(y[val_rows], clf.predict_proba(xt[val_rows])[:, 1])
         method = "isotonic" if val_rows.sum() >= ISOTONIC_MIN else "sigmoid"
         calibrated = CalibratedClassifierCV(FrozenEstimator(clf), method=method).fit(xt[val_rows], y[val_rows])
