@@ -13,7 +13,11 @@ settled and 1,000,000 open invoices. Timed on the real code paths, in this proce
   bench/analytics/from_database.py, not timed): the Django-side ``services.score_open_items`` end to
   end, the columnar write alone, and ``bulk_create`` on a sample (extrapolated) as its baseline.
 
-    .venv/bin/python bench/prediction/run.py [--scale 0.1] [--modes open,issue] [--database sqlite|postgresql|none]
+    .venv/bin/python bench/prediction/run.py [--scale 0.1] [--modes open,issue] [--database postgresql|sqlite|none]
+
+PostgreSQL is the default database: on the development machine the SQLite child was killed by
+SIGBUS while populating the full-scale database (in bench/analytics/from_database.populate, before
+anything of prediction runs; not investigated). ``--database sqlite`` works at smaller scales.
 
 Budget (issue #4): training on 4,000,000 settled invoices ≤ 120 s, scoring 1,000,000 open
 invoices ≤ 15 s, peak memory ≤ 8 GB.
@@ -226,12 +230,29 @@ def _django_child(args: argparse.Namespace) -> dict[str, Any]:
     from recoup.prediction.features import prediction_rows
     from recoup.reports.loading import load_ledger
 
+    # The same steps again, one at a time, to see where the end-to-end time goes.
     at = AS_OF + dt.timedelta(days=1)
+    parts: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now_ = time.perf_counter()
+        parts[name] = round(now_ - mark, 2)
+        mark = now_
+
     fitted = services.load_model(row)
-    predicted = fitted.predict(prediction_rows(load_ledger(as_of=AS_OF), at=at, attributes=services.ledger_attributes()))
-    started = time.perf_counter()
+    ledger = load_ledger(as_of=AS_OF)
+    lap("load_ledger")
+    attributes = services.ledger_attributes()
+    lap("ledger_attributes")
+    rows = prediction_rows(ledger, at=at, attributes=attributes)
+    lap("prediction_rows")
+    predicted = fitted.predict(rows)
+    lap("predict")
     services.write_predictions(predicted, at=at, model=row, now=now)
-    write_s = time.perf_counter() - started
+    lap("write_predictions")
+    write_s = parts["write_predictions"]
 
     # Baseline: what scoring wrote with before, model instances through bulk_create (a sample).
     sample = predicted.head(BULK_CREATE_SAMPLE).with_columns(
@@ -267,6 +288,7 @@ def _django_child(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": round(end_to_end, 2),
             "scored": scored,
             "includes": "load_ledger + ledger_attributes + prediction_rows + predict + delete old + write new",
+            "parts_seconds_second_pass": parts,
         },
         "write_predictions_seconds": round(write_s, 2),
         "delete_all_seconds": round(delete_s, 2),
@@ -329,7 +351,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--modes", default="open,issue", help="training modes to time; open is the budgeted one")
     parser.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: the model's default, 1)")
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "none"], default="sqlite")
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "none"], default="postgresql")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "prediction.json")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
