@@ -52,6 +52,17 @@ def _instant(value: dt.datetime) -> str:
     return f"'{utc:%Y-%m-%d %H:%M:%S}'"
 
 
+def _unindexed(column: str) -> str:
+    """``column`` in a condition SQLite must not answer through an index.
+
+    Open items are half the invoice table: SQLite otherwise walks the (customer_id,
+    open_amount) index for ``open_amount > 0`` and fetches each row from the table by rowid,
+    two to three times slower than reading the table in order. (The unary plus is SQLite's
+    documented way to say so; PostgreSQL plans these by itself.)
+    """
+    return f"+{column}" if connection.vendor == "sqlite" else column
+
+
 def _date(value: dt.date) -> str:
     return f"'{value.isoformat()}'"
 
@@ -168,7 +179,13 @@ def load(
     week_ago = now - dt.timedelta(days=7)
     with reader(prefer_arrow=customer_id is None) as read:
         rates = latest_rates(read)
-        items = read(ITEMS_SQL + _for("i.customer_id", customer_id), ITEMS_SCHEMA)
+        if customer_id is None and connection.vendor == "sqlite":
+            # In table order, then sorted into the order the index walk gave, so ties between
+            # items (equal amounts, equal due dates) come out exactly as before.
+            items = read(ITEMS_SQL.replace("i.open_amount > 0", _unindexed("i.open_amount") + " > 0"), ITEMS_SCHEMA)
+            items = items.sort("customer_id", "open_amount", "invoice_id")
+        else:
+            items = read(ITEMS_SQL + _for("i.customer_id", customer_id), ITEMS_SCHEMA)
         customers = read(CUSTOMERS_SQL + _for("c.id", customer_id), CUSTOMERS_SCHEMA)
         contacts = read(CONTACTS_SQL + _for("customer_id", customer_id), CONTACTS_SCHEMA)
         disputed = read(
@@ -202,7 +219,7 @@ def load(
         )
         disputes = read(
             "SELECT customer_id, currency,"
-            " SUM(CASE WHEN status IN ('open', 'in_review') THEN amount ELSE 0 END) AS open_dispute,"
+            " CAST(SUM(CASE WHEN status IN ('open', 'in_review') THEN amount ELSE 0 END) AS BIGINT) AS open_dispute,"
             " MAX(CASE WHEN status IN ('resolved', 'rejected') THEN resolved_on END) AS last_dispute_resolved_on"
             " FROM disputes_dispute WHERE 1 = 1" + _for("customer_id", customer_id) + " GROUP BY customer_id, currency",
             {"customer_id": pl.Int64, "currency": pl.String, "open_dispute": pl.Int64, "last_dispute_resolved_on": pl.Date},
@@ -219,7 +236,7 @@ def load(
             horizon = as_of + dt.timedelta(days=late_within_days)
             late = read(
                 "SELECT i.customer_id, COUNT(*) AS late_paid_last_year FROM ledger_invoice i"
-                " WHERE i.customer_id IN (SELECT o.customer_id FROM ledger_invoice o WHERE o.open_amount > 0"
+                f" WHERE i.customer_id IN (SELECT o.customer_id FROM ledger_invoice o WHERE {_unindexed('o.open_amount')} > 0"
                 f" AND o.kind <> 'credit_note' AND o.due_date >= {_date(as_of)} AND o.due_date <= {_date(horizon)}"
                 + _for("o.customer_id", customer_id)
                 + ") AND i.open_amount = 0 AND i.kind <> 'credit_note'"
