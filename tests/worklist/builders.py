@@ -29,6 +29,8 @@ def item(
         "invoice_id": invoice_id if invoice_id is not None else next(_ids),
         "invoice_ref": ref,
         "open_home": open_home,
+        "open_amount": open_home,
+        "currency": "USD",
         "due_date": due,
         "p_30": p_30,
         "expected_pay_date": expected,

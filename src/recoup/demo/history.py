@@ -28,6 +28,37 @@ def _at(day: dt.date, hour: int, rng: random.Random) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, rng.randrange(60)), tzinfo=dt.UTC)
 
 
+def seed_fx_rates(*, as_of: dt.date, home: str) -> int:
+    """Month-start rates to the home currency for every demo currency, from 27 months back.
+
+    Around the generator's per-dollar figures with a gentle deterministic drift; a real
+    company loads published rates with `recoup fx_import` instead.
+    """
+    from decimal import Decimal
+
+    from recoup.demo.generator import FX_PER_USD
+    from recoup.reports.models import FxRate
+
+    if FxRate.objects.exists() or home not in FX_PER_USD:
+        return 0
+    first = dt.date(as_of.year - 2, as_of.month, 1) - dt.timedelta(days=92)
+    months = []
+    day = first.replace(day=1)
+    while day <= as_of:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    rows = []
+    for code, per_usd in FX_PER_USD.items():
+        if code == home:
+            continue
+        for k, month in enumerate(months):
+            drift = 1 + 0.03 * ((k * 7 + len(code)) % 11 - 5) / 5  # within ±3 %
+            rate = Decimal(str(FX_PER_USD[home] / per_usd * drift)).quantize(Decimal("0.000001"))
+            rows.append(FxRate(currency=code, on=month, rate=rate))
+    FxRate.objects.bulk_create(rows)
+    return len(rows)
+
+
 def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
     if Activity.objects.exists():
         return {"activities": 0, "promises": 0, "disputes": 0, "plans": 0}

@@ -50,9 +50,12 @@ def load_demo_company(
             "unchanged": result.unchanged,
             "invalid": result.invalid,
         }
-    from recoup.demo.history import seed_history
+    from django.conf import settings
+
+    from recoup.demo.history import seed_fx_rates, seed_history
 
     history = seed_history(as_of=as_of, seed=seed)
+    history["fx_rates"] = seed_fx_rates(as_of=as_of, home=settings.RECOUP_HOME_CURRENCY)
     finished = time.perf_counter()
     return {
         "as_of": as_of.isoformat(),

@@ -107,21 +107,24 @@ def _refs(refs: Sequence[str]) -> str:
     return refs[0] if refs else ""
 
 
-def objective_text(objective: str, row: Mapping[str, Any], money: Callable[[int], str]) -> str:
-    overdue = int(row.get("overdue_home") or 0)
+def objective_text(objective: str, row: Mapping[str, Any], money: Callable[..., str]) -> str:
+    """The call's objective in words, with amounts in the items' own currency when they share one."""
+    own = row.get("overdue_currencies") == 1 and row.get("overdue_currency")
+    overdue = int((row.get("overdue_own") if own else row.get("overdue_home")) or 0)
+    code = row.get("overdue_currency") if own else None
     days = row.get("oldest_overdue_days") or 0
     refs = _refs(row.get("overdue_refs") or [])
     if objective == "secure_date":
-        return f"Secure a payment date for {refs}, {money(overdue)}, {days} days overdue"
+        return f"Secure a payment date for {refs}, {money(overdue, code)}, {days} days overdue"
     if objective == "broken_promise":
-        return f"Follow up the promise broken on {row['last_broken_on']:%a %d %b}: {money(overdue)} overdue"
+        return f"Follow up the promise broken on {row['last_broken_on']:%a %d %b}: {money(overdue, code)} overdue"
     if objective == "plan_instalment":
         return f"Confirm the payment-plan instalment due {row['next_instalment_due']:%a %d %b}"
     if objective == "promise_due":
         return "Confirm the payment promised for today is on its way"
     if objective == "dispute_blocker":
         disputed = int(row.get("disputed_home") or 0)
-        return f"Resolve the dispute blocking {money(disputed)}; {money(overdue)} undisputed overdue"
+        return f"Resolve the dispute blocking {money(disputed)}; {money(overdue, code)} undisputed overdue"
     due = row.get("next_due")
     upcoming = _refs(row.get("upcoming_refs") or [])
     when = f" due {due:%a %d %b}" if due else ""
@@ -137,7 +140,7 @@ def assemble(
     as_of: dt.date,
     callers: Sequence[Caller],
     used: Mapping[int, int] | None = None,
-    money: Callable[[int], str],
+    money: Callable[..., str],
 ) -> pl.DataFrame:
     """The worklist entries (ENTRY_COLUMNS), best first among those on the list.
 

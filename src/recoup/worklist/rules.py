@@ -328,6 +328,9 @@ ITEM_FACTS: dict[str, Any] = {
     "invoice_id": pl.Int64,
     "invoice_ref": pl.String,
     "open_home": pl.Int64,
+    # The item's own amount and currency: what the collector reads out on the call.
+    "open_amount": pl.Int64,
+    "currency": pl.String,
     "due_date": pl.Date,
     "p_30": pl.Float64,
     "expected_pay_date": pl.Date,
@@ -373,6 +376,10 @@ def _customer_item_facts(items: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         max_p_30=pl.col("p_30").filter(live).max(),
         next_due=pl.col("due_date").filter(~overdue & live).min(),
         predicted_pay_date=pl.col("expected_pay_date").filter(live).max(),
+        overdue_currencies=pl.col("currency").filter(overdue & live).n_unique(),
+        overdue_currency=pl.col("currency").filter(overdue & live).first(),
+        overdue_own=pl.col("open_amount").filter(overdue & live).sum(),
+        disputed_own=pl.col("open_amount").filter(pl.col("disputed")).sum(),
     )
 
 

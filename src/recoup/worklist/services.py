@@ -73,8 +73,8 @@ def callers() -> list[Caller]:
 
 
 def _money(home: str) -> Any:
-    def fmt(minor: int) -> str:
-        return format_money(Money(int(minor), home), locale=settings.RECOUP_LOCALE)
+    def fmt(minor: int, currency: str | None = None) -> str:
+        return format_money(Money(int(minor), currency or home), locale=settings.RECOUP_LOCALE)
 
     return fmt
 
