@@ -150,3 +150,21 @@ def test_runtime_errors_become_render_errors() -> None:
 
 def test_unknown_filter_is_reported() -> None:
     assert "unknown filter “center”" in validate("{{ customer_name|center(9) }}")[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}",
+        "{% for a in invoice_refs %}" * 25 + "x" + "{% endfor %}" * 25,
+        "{{ " + "-" * 4000 + "1 }}",
+    ],
+)
+def test_deep_nesting_is_refused_not_a_crash(body: str) -> None:
+    assert validate(body) == ["The template nests too deeply; simplify it."]
+    with pytest.raises(RenderError):
+        render(body, FULL)
+
+
+def test_every_unknown_variable_is_listed_once_at_its_first_line() -> None:
+    assert validate("{{ x }}\n{{ y }} {{ x }}") == ["Line 1: unknown variable “x”.", "Line 2: unknown variable “y”."]

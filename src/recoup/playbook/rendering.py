@@ -357,36 +357,44 @@ def _construct_problems(tree: nodes.Template) -> list[str]:
     return problems
 
 
-def _unknown_names(tree: nodes.Template, allowed: frozenset[str]) -> list[str]:
-    unknown = sorted(find_undeclared_variables(tree) - allowed - {"loop"})
+def _unknown_problems(names: Mapping[str, int], allowed: frozenset[str]) -> list[str]:
     problems = []
-    for name in unknown:
-        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), 1)
+    for name in sorted(set(names) - allowed):
         close = difflib.get_close_matches(name, sorted(allowed), n=1)
         hint = f" Did you mean “{close[0]}”?" if close else ""
-        problems.append(f"Line {line}: unknown variable “{name}”.{hint}")
+        problems.append(f"Line {names[name]}: unknown variable “{name}”.{hint}")
     return problems
 
 
+_TOO_DEEP = "The template nests too deeply; simplify it."
+
+
 @functools.lru_cache(maxsize=256)
-def _analyse(body: str) -> tuple[tuple[str, ...], frozenset[str], Any]:
-    """(problems, names used, compiled template or None), cached per template text."""
+def _analyse(body: str) -> tuple[tuple[str, ...], Mapping[str, int], Any]:
+    """(problems, names used from outside with their first line, compiled template or None).
+
+    Cached per template text: the call-prep sheet renders the same few scripts all day.
+    """
     if len(body) > MAX_TEMPLATE_CHARS:
-        return (f"The template is {len(body):,} characters long; the limit is {MAX_TEMPLATE_CHARS:,}.",), frozenset(), None
+        return (f"The template is {len(body):,} characters long; the limit is {MAX_TEMPLATE_CHARS:,}.",), {}, None
     try:
         tree = _ENV.parse(body)
-    except TemplateSyntaxError as exc:
-        return (f"Line {exc.lineno}: {exc.message}",), frozenset(), None
-    problems = _construct_problems(tree)
-    if problems:
-        return tuple(problems), frozenset(), None
-    try:
-        names = frozenset(find_undeclared_variables(tree))
+        problems = _construct_problems(tree)
+        if problems:
+            return tuple(problems), {}, None
+        undeclared = find_undeclared_variables(tree) - {"loop"}
+        names: dict[str, int] = {}
+        for node in tree.find_all(nodes.Name):
+            if node.name in undeclared and node.name not in names:
+                names[node.name] = node.lineno
         _fence(tree)
         code = _ENV.compile(tree)
         template = _ENV.template_class.from_code(_ENV, code, _ENV.make_globals(None), None)
     except TemplateSyntaxError as exc:
-        return (f"Line {exc.lineno}: {exc.message}",), frozenset(), None
+        return (f"Line {exc.lineno}: {exc.message}",), {}, None
+    except (RecursionError, SyntaxError):
+        # Deeply nested brackets or blocks exhaust the parser or Python's compiler.
+        return (_TOO_DEEP,), {}, None
     return (), names, template
 
 
@@ -417,11 +425,10 @@ def validate(body: str, allowed_variables: Iterable[str] = VARIABLES) -> list[st
     sample values, so loops that run away or output that is too long are reported on save.
     """
     allowed = frozenset(allowed_variables)
-    problems, _names, _template = _analyse(body)
+    problems, names, _template = _analyse(body)
     if problems:
         return list(problems)
-    tree = _ENV.parse(body)
-    unknown = _unknown_names(tree, allowed)
+    unknown = _unknown_problems(names, allowed)
     if unknown:
         return unknown
     sample = {name: SAMPLE_VARIABLES.get(name, f"[{name}]") for name in allowed}
@@ -454,8 +461,9 @@ def render(body: str, variables: Mapping[str, Any], allowed_variables: Iterable[
     problems, names, template = _analyse(body)
     if problems:
         raise RenderError(problems[0])
-    if names - allowed - {"loop"}:
-        raise RenderError(_unknown_names(_ENV.parse(body), allowed)[0])
+    unknown = _unknown_problems(names, allowed)
+    if unknown:
+        raise RenderError(unknown[0])
     context = {name: _plain(name, variables.get(name, "")) for name in allowed}
     token = _budget.set([MAX_LOOP_ITERATIONS])
     try:
@@ -470,7 +478,7 @@ def render(body: str, variables: Mapping[str, Any], allowed_variables: Iterable[
     except RenderError:
         raise
     except RecursionError:
-        raise RenderError("The template nests too deeply.") from None
+        raise RenderError(_TOO_DEEP) from None
     except Exception as exc:  # a manager's template may fail in any way; the page must not
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise RenderError(message) from None
