@@ -22,6 +22,7 @@ the never-paid from the training set and bias every prediction towards faster pa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -200,7 +201,8 @@ def _with_behaviour(ledger: Ledger, rows: pl.DataFrame) -> pl.DataFrame:
     rows = rows.with_columns(behaviour_on=behaviour_date(pl.col("at")))
     dates = sorted(rows["behaviour_on"].unique().to_list())
     parts = [
-        _uncached(ledger, lambda d=d: _behaviour(ledger, d)).with_columns(behaviour_on=pl.lit(d, dtype=pl.Date)) for d in dates
+        _uncached(ledger, functools.partial(_behaviour, ledger, d)).with_columns(behaviour_on=pl.lit(d, dtype=pl.Date))
+        for d in dates
     ]
     if not parts:
         return rows.with_columns(
@@ -288,9 +290,9 @@ def _weekly_snapshots(base: pl.DataFrame, start: dt.date, end: dt.date) -> pl.Da
 
 # Large ledgers: at most this many training examples, drawn from about this many weeks of
 # prediction dates (see ``_subsample``). Gradient-boosted trees of 100 rounds and 31 leaves learn
-# little more from 40 million rows than from under a million (validation MAE and AUC at 570k and
-# 1M rows agree to 0.1 day and 0.003), while fitting time grows with the rows (about 50 µs a row on
-# one core, for the five fits) and the behaviour features cost one pass over the ledger per week.
+# little more from 40 million rows than from under a million (docs/prediction.md "Scale" has the
+# evidence), while fitting time grows with the rows (about 50 µs a row on one core, for the five
+# fits) and the behaviour features cost one pass over the ledger per week.
 # 750k leaves the 120 s budget room on a shared 2-core machine.
 MAX_EXAMPLES = 750_000
 MAX_WEEKS = 26
