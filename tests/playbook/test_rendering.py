@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recoup.playbook import rendering
 from recoup.playbook.rendering import RenderError, render, validate
@@ -168,3 +170,50 @@ def test_deep_nesting_is_refused_not_a_crash(body: str) -> None:
 
 def test_every_unknown_variable_is_listed_once_at_its_first_line() -> None:
     assert validate("{{ x }}\n{{ y }} {{ x }}") == ["Line 1: unknown variable “x”.", "Line 2: unknown variable “y”."]
+
+
+_FRAGMENTS = [
+    "{{ ",
+    " }}",
+    "{% ",
+    " %}",
+    "if ",
+    "for x in ",
+    "endif",
+    "endfor",
+    "customer_name",
+    "invoice_refs",
+    "x",
+    "loop.index",
+    ".__class__",
+    "()",
+    "[0]",
+    "|join(', ')",
+    "|upper",
+    " ~ ",
+    " * ",
+    " + ",
+    " % ",
+    " ** ",
+    "9",
+    "'a'",
+    "\n",
+    "Hello ",
+    "{#",
+    "#}",
+    "set y = ",
+    "else",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25).map("".join) | st.text(max_size=200))
+def test_arbitrary_templates_give_problems_or_text_never_another_exception(body: str) -> None:
+    problems = validate(body)
+    assert all(isinstance(p, str) and p for p in problems)
+    try:
+        out = render(body, FULL)
+    except RenderError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(out, str) and len(out) <= rendering.MAX_OUTPUT_CHARS
