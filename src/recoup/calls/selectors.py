@@ -69,7 +69,7 @@ def payment_history(customer: Customer, as_of: dt.date) -> dict[str, Any]:
         rows[key]["late_days"] += late
         rows[key]["amount"] += amount
         rows[key]["late"] += 1 if late > 0 else 0
-    table = [
+    table: list[dict[str, Any]] = [
         {
             "month": month_label(m),
             "count": r["count"],
@@ -82,11 +82,11 @@ def payment_history(customer: Customer, as_of: dt.date) -> dict[str, Any]:
     chart = line_chart(
         "Average days late at settlement",
         months,
-        {"Days late": [t["avg_late"] for t in table]},
+        {"Days late": [r["late_days"] / r["count"] if r["count"] else None for r in rows.values()]},
         unit="days",
     )
-    total = sum(t["count"] for t in table)
-    late = sum(t["late"] for t in table)
+    total = sum(r["count"] for r in rows.values())
+    late = sum(r["late"] for r in rows.values())
     return {"table": table, "chart": chart, "settled": total, "late_share": round(100 * late / total) if total else None}
 
 

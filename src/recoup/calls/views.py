@@ -156,7 +156,8 @@ def _next(request: HttpRequest, after: int | None) -> HttpResponse:
 
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
-    token, _ = FeedToken.objects.get_or_create(user=request.user)
+    user: Any = request.user
+    token, _ = FeedToken.objects.get_or_create(user=user)
     feed_url = request.build_absolute_uri(reverse("calls-feed", args=[token.token]))
     context = {"nav": "tasks", "feed_url": feed_url, **selectors.my_tasks(request.user, now=timezone.now())}
     return render(request, "calls/tasks.html", context)
