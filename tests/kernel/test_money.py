@@ -346,3 +346,14 @@ def test_trailing_zeros_beyond_the_exponent_are_accepted() -> None:
     # Exports often print every amount with two decimals; zeros never change the money.
     assert parse_minor("50000.00", "JPY") == 50000
     assert parse_minor("1.2300", "USD") == 123
+
+
+@given(
+    minor=st.integers(min_value=-(10**15), max_value=10**15),
+    currency=st.sampled_from(["USD", "EUR", "JPY", "BHD", "GBP", "INR", "CHF", "KWD", "CLP"]),
+    locale=st.sampled_from(["en_US", "de_DE", "fr_FR", "en_IN", "ja_JP", "de_CH", "pt_BR"]),
+)
+def test_the_fast_formatter_writes_exactly_what_babel_writes(minor: int, currency: str, locale: str) -> None:
+    from recoup.kernel.money import money_formatter
+
+    assert money_formatter(currency, locale)(minor) == format_money(Money(minor, currency), locale)

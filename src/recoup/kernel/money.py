@@ -8,7 +8,7 @@ the one place where rounding happens, so that an amount cannot drift by being ro
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
@@ -25,6 +25,7 @@ __all__ = [
     "allocate",
     "currency_exponent",
     "format_money",
+    "money_formatter",
     "parse_amount",
     "parse_minor",
     "split_evenly",
@@ -369,6 +370,43 @@ def format_money(m: Money, locale: str = "en_US") -> str:
     return babel.numbers.format_currency(
         m.to_decimal(), m.currency, format=_currency_pattern(locale, m.exponent), locale=locale, currency_digits=False
     )
+
+
+@lru_cache(maxsize=256)
+def money_formatter(currency: str, locale: str = "en_US") -> Callable[[int], str]:
+    """A formatter of minor units equal to ``format_money`` for one currency and locale, for
+    bulk text (a worklist writes hundreds of thousands of amounts; babel costs ~20 µs each).
+
+    It learns prefix, suffix and separators from one babel rendering and is checked against
+    babel on probe amounts; any locale it cannot mimic (other grouping, say) gets babel itself.
+    """
+    code = _checked_code(currency)
+    exponent = currency_exponent(code)
+
+    def slow(minor: int) -> str:
+        return format_money(Money(int(minor), code), locale)
+
+    fraction = "89123"[:exponent]
+    sample = slow(int("1234567" + fraction))
+    digits = [i for i, ch in enumerate(sample) if ch in _DIGITS]
+    if not digits:
+        return slow
+    first, last = digits[0], digits[-1]
+    prefix, body, suffix = sample[:first], sample[first : last + 1], sample[last + 1 :]
+    group = body[1] if len(body) > 1 and body[1] not in _DIGITS else ""
+    decimal = body[-exponent - 1] if exponent else ""
+    negative = slow(-int("1234567" + fraction))
+
+    def fast(minor: int) -> str:
+        whole, frac = divmod(abs(int(minor)), 10**exponent)
+        text = f"{whole:,}".replace(",", group)
+        if exponent:
+            text += decimal + str(frac).zfill(exponent)
+        text = prefix + text + suffix
+        return negative.replace(sample, text) if minor < 0 and sample in negative else ("-" + text if minor < 0 else text)
+
+    probes = (0, 5, 99, 1_000, 123_456, 10**9 + 7, 98_765_432_101, -1, -123_456, -(10**12))
+    return fast if all(fast(p) == slow(p) for p in probes) else slow
 
 
 # --- allocation ----------------------------------------------------------------------------

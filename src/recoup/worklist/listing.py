@@ -41,6 +41,31 @@ ENTRY_COLUMNS = (
 )
 
 
+# What reason_text, objective_text and the details read from a row.
+_TEXT_COLUMNS = frozenset(
+    {
+        "strategy_id",
+        "fired",
+        "status",
+        "exclusion",
+        "closed",
+        "assigned_status",
+        "oldest_overdue_days",
+        "last_broken_on",
+        "last_reached_at",
+        "max_p_30",
+        "next_due",
+        "late_paid_last_year",
+        "open_home",
+        "credit_limit_home",
+        "last_dispute_resolved_on",
+        "next_instalment_due",
+        "disputed_home",
+        "open_dispute_home",
+        "upcoming_refs",
+    }
+)
+
 # Carried along for display (CLI, API) but not stored: the entry links to the customer.
 DISPLAY_COLUMNS = ("customer_ref", "name", "contact_name")
 
@@ -192,7 +217,9 @@ def assemble(
     objectives: list[str] = []
     objective_texts: list[str] = []
     details: list[str] = []
-    for row in frame.iter_rows(named=True):
+    # Only the columns the words read: a dict of every column per row would cost more than the words.
+    wanted = [c for c in frame.columns if c in _TEXT_COLUMNS or c.startswith("overdue_")]
+    for row in frame.select(wanted).iter_rows(named=True):
         spec = specs[row["strategy_id"]]
         fired = [spec.rules[i] for i in (row["fired"] or [])]
         reasons.append([reason_text(rule, row, money, as_of) for rule in fired])

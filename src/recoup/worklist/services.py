@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from recoup.accounts.models import Role, User
 from recoup.audit.services import record_event
-from recoup.kernel.money import Money, format_money
+from recoup.kernel.money import money_formatter
 from recoup.ledger.bulk import insert_frame
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
@@ -46,6 +46,8 @@ class BuildResult:
     on_list: int
     seconds: float
     stages: dict[str, float]
+    # The entries as built (with the display columns), for a caller that prints them.
+    entries: pl.DataFrame | None = None
 
 
 def company_date(at: dt.datetime) -> dt.date:
@@ -74,7 +76,7 @@ def callers() -> list[Caller]:
 
 def _money(home: str) -> Any:
     def fmt(minor: int, currency: str | None = None) -> str:
-        return format_money(Money(int(minor), currency or home), locale=settings.RECOUP_LOCALE)
+        return money_formatter(currency or home, settings.RECOUP_LOCALE)(minor)
 
     return fmt
 
@@ -147,7 +149,7 @@ def rebuild(*, at: dt.datetime, as_of: dt.date | None = None) -> BuildResult:
             )
     stages["write"] = time.perf_counter() - clock
     on_list = entries.filter(pl.col("status").is_in(["scheduled", "pool"])).height if entries.height else 0
-    return BuildResult(at, as_of, entries.height, on_list, time.perf_counter() - started, stages)
+    return BuildResult(at, as_of, entries.height, on_list, time.perf_counter() - started, stages, entries)
 
 
 def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | None:

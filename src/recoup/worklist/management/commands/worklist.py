@@ -49,11 +49,9 @@ class Command(BaseCommand):
                 raise CommandError(f"no user with e-mail {options['collector']!r}")
         if options["rebuild"]:
             result = services.rebuild(at=at)
-            entries, _ = services.compute(at=at) if options["why_not"] else (None, None)
+            entries = result.entries if result.entries is not None else pl.DataFrame()
             self.stderr.write(f"stored {result.customers} entries ({result.on_list} on the list) in {result.seconds:.1f} s")
         else:
-            entries, _ = services.compute(at=at)
-        if entries is None:
             entries, _ = services.compute(at=at)
         emails = dict(User.objects.values_list("pk", "email"))
         if options["why_not"]:
