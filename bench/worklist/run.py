@@ -70,6 +70,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- children (each in a fresh process) ---------------------------------------------------------
 
 
@@ -82,12 +87,17 @@ def child_rebuild() -> dict[str, Any]:
     from recoup.worklist.services import rebuild
 
     before_mb = _peak_mb()
+    cpu = _cpu_s()
     result = rebuild(at=AT)
+    cpu = _cpu_s() - cpu
     stored = WorklistEntry.objects.count()
     by_status = dict(sorted(WorklistEntry.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
     return {
         "seconds": round(result.seconds, 2),
         "stages_seconds": {k: round(v, 2) for k, v in result.stages.items()},
+        # CPU time of this process during the build (all its threads): much less sensitive than
+        # wall time to other work on a shared machine; PostgreSQL's own work is not in it.
+        "cpu_seconds": round(cpu, 2),
         "entries_stored": stored,
         "on_list": result.on_list,
         "by_status": by_status,
@@ -289,6 +299,7 @@ def bench_database(name: str, url: str, args: argparse.Namespace, scratch: str) 
             "median_seconds": round(median_s, 2),
             "best_seconds": best["seconds"],
             "median_process_wall_seconds": round(statistics.median(r["process_wall_seconds"] for r in runs), 2),
+            "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in runs), 2),
             "peak_memory_mb": max(r["peak_memory_mb"] for r in runs),
             "budget_seconds": REBUILD_BUDGET_S,
             "within_budget": median_s <= REBUILD_BUDGET_S,
@@ -348,6 +359,20 @@ def main() -> None:
         "load_average_at_start": load_start,
         "load_average_at_end": _load(),
         "build_instant": "2025-07-01T14:00:00+00:00",
+        "notes": [
+            "rebuild.seconds is services.rebuild() in a fresh process: every fact read from the database, valuation,"
+            " assembly and the delete + bulk write of every WorklistEntry in one transaction; process_wall_seconds adds"
+            " interpreter and Django start-up.",
+            "stages: read = facts.load (SQL through ADBC), zones = facts.resolve_zones (phone-number parsing dominates),"
+            " valuate = rules.valuate, assemble = listing.assemble (windows, capacity, reasons and objectives in words),"
+            " write = delete + insert_frame + commit.",
+            "command runs `recoup worklist --rebuild --json` as a user would: the build, then the entries callable at the"
+            " instant printed as JSON; wall time includes interpreter and Django start-up.",
+            "refresh_customer: first call (imports, caches) reported apart; median and p95 over the rest.",
+            "baseline: per-customer ORM on a random sample, linearly extrapolated to every customer (not measured at"
+            " full size); it computes less than the real build (no windows, capacity or words).",
+            "2 cores shared with other agents' tests and benchmarks: see the load averages beside each figure.",
+        ],
         "results": results,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
