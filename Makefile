@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/recoup
 export RECOUP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist clean
+.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-import: $(STAMP)
 
 bench-prediction: $(STAMP)
 	$(BIN)/python bench/prediction/run.py
+
+# Needs PostgreSQL at 127.0.0.1:5432 and locust in the venv; writes bench/results/load.json.
+bench-load: $(STAMP)
+	$(BIN)/python bench/load/run.py
 
 bench-worklist: $(STAMP)
 	$(BIN)/python bench/worklist/run.py
