@@ -86,13 +86,20 @@ def _candidates(ledger: Any, cutoff: dt.date) -> dict[str, int]:
 
     from recoup.prediction.features import _base, _snapshot_index, settlement_dates
 
-    base = _base(settlement_dates(ledger).filter(pl.col("settled_on") < cutoff))
+    # As training_examples builds them: every debit issued before the cut-off, open ones censored.
+    debits = settlement_dates(ledger).filter(pl.col("issue_date") < cutoff)
+    base = _base(debits.with_columns(settled_on=pl.when(pl.col("settled_on") < cutoff).then(pl.col("settled_on"))))
     first = base["issue_date"].min()
     monday = first - dt.timedelta(days=first.weekday())
     later = _snapshot_index(base, monday, cutoff).join(base.select("invoice_id", "issue_date"), on="invoice_id")
     extra = later.filter(pl.col("at") > pl.col("issue_date"))
     weeks = pl.concat([base.select(at="issue_date"), extra.select("at")])["at"].dt.truncate("1w").n_unique()
-    return {"settled_invoices": base.height, "open_mode_rows": base.height + extra.height, "weeks": weeks}
+    return {
+        "invoices": base.height,
+        "settled_invoices": base.filter(pl.col("settled_on").is_not_null()).height,
+        "open_mode_rows": base.height + extra.height,
+        "weeks": weeks,
+    }
 
 
 def _score(ledger: Any, model: Any, at: dt.date, threads: int) -> tuple[Any, dict[str, Any]]:
