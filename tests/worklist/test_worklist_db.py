@@ -160,3 +160,15 @@ def test_capacity_and_routing_to_seniors(imported: None) -> None:
     assert entries["SAO-1"].status == "over_capacity"
     mine = [e.customer.customer_ref for e in selectors.entries(collector=junior, callable_at=T)]
     assert mine == ["BER-1"]
+
+
+def test_one_refresh_per_customer_per_transaction(imported: None, django_capture_on_commit_callbacks) -> None:
+    from django.db import transaction
+
+    berlin = Customer.objects.get(customer_ref="BER-1")
+    with django_capture_on_commit_callbacks() as callbacks:
+        with transaction.atomic():
+            services.refresh_on_commit(berlin.pk)
+            services.refresh_on_commit(berlin.pk)
+            services.refresh_on_commit(Customer.objects.get(customer_ref="SAO-1").pk)
+    assert len(callbacks) == 2

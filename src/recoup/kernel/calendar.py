@@ -563,12 +563,14 @@ def _country_zone_table() -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType({country: (zone,) for country, zone in _FALLBACK_SINGLE_ZONE.items()})
 
 
+@lru_cache(maxsize=512)
 def country_zones(country: str) -> tuple[str, ...]:
     """The tz database's zones for an ISO 3166-1 country, most populous first; () if unknown."""
     zones = _country_zone_table().get(country.strip().upper(), ())
     return tuple(z for z in zones if _is_zone(z))
 
 
+@lru_cache(maxsize=512)
 def _single_zone(country: str) -> str | None:
     # Zones that kept identical clocks all through the reference year count as one
     # (DE: Berlin and Busingen; AR: a dozen historical zones), represented by the first listed.

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from recoup.accounts.models import Role, User
@@ -161,17 +162,16 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
     """
     as_of = company_date(at)
     with transaction.atomic():
-        current = WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).first()
-        used: dict[int, int] = {}
-        for collector_id in (
+        # Lock this customer's entry: two refreshes of one customer must not interleave.
+        list(WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
+        taken = (
             WorklistEntry.objects.filter(status=EntryStatus.SCHEDULED, collector__isnull=False)
             .exclude(customer_id=customer_id)
-            .values_list("collector_id", flat=True)
-        ):
-            used[collector_id] = used.get(collector_id, 0) + 1
-        if current is not None and current.status == EntryStatus.SCHEDULED and current.collector_id:
-            # It already holds a slot: give it back so re-assigning it cannot fail for lack of room.
-            used[current.collector_id] = max(0, used.get(current.collector_id, 0) - 1)
+            .values("collector_id")
+            .annotate(n=Count("id"))
+        )
+        used: dict[int, int] = {row["collector_id"]: row["n"] for row in taken}
+        # This customer's own slot is not counted above, so keeping it on its list cannot fail for lack of room.
         entries, _ = compute(at=at, as_of=as_of, customer_id=customer_id, used=used)
         WorklistEntry.objects.filter(customer_id=customer_id).delete()
         if entries.height == 0:
@@ -185,10 +185,21 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
 
 
 def refresh_on_commit(customer_id: int | None) -> None:
-    """Schedule ``refresh_customer`` for after the current transaction commits."""
+    """Schedule ``refresh_customer`` for after the current transaction commits, once per
+    customer however many services of the same transaction ask (a logged promise is an
+    activity and a promise: one refresh, not two)."""
     if customer_id is None:
         return
-    transaction.on_commit(lambda: refresh_customer(customer_id, at=timezone.now()))
+    # Django keeps (savepoint ids, callback, robust) per pending callback; a rollback drops them.
+    for scheduled in connection.run_on_commit:
+        if getattr(scheduled[1], "refresh_customer_id", None) == customer_id:
+            return
+
+    def run() -> None:
+        refresh_customer(customer_id, at=timezone.now())
+
+    run.refresh_customer_id = customer_id  # type: ignore[attr-defined]
+    transaction.on_commit(run)
 
 
 def save_strategy(
