@@ -172,3 +172,17 @@ def test_one_refresh_per_customer_per_transaction(imported: None, django_capture
             services.refresh_on_commit(berlin.pk)
             services.refresh_on_commit(Customer.objects.get(customer_ref="SAO-1").pk)
     assert len(callbacks) == 2
+
+
+def test_an_import_updates_a_built_worklist(imported: None, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
+    services.rebuild(at=T)
+    assert WorklistEntry.objects.get(customer__customer_ref="BER-2").points == 0
+    path = _write(
+        tmp_path / "more.csv",
+        ["invoice_ref", "customer_ref", "issue_date", "due_date", "amount", "currency"],
+        [("I-BER-2b", "BER-2", "2026-08-01", "2026-08-31", "30000.00", "USD")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file("invoices", path)
+    # Rebuilt at the import's own time; whatever the day, the new overdue invoice now earns points.
+    assert WorklistEntry.objects.get(customer__customer_ref="BER-2").points > 0

@@ -286,21 +286,27 @@ SCORED_AFTER = frozenset({"invoices", "payments"})
 
 
 def _schedule_scoring() -> None:
-    """Queue the scoring of every open item (imported here, not at the top: prediction builds
-    on the ledger that this module writes, and must stay importable without it).
+    """Queue the scoring of every open item, then the update of today's worklist (imported
+    here, not at the top: prediction and the worklist build on the ledger this module writes).
 
-    Until a model has been trained the task has nothing to score, and loading it (it brings
-    scikit-learn) costs most of a second on every import; it is queued once a model exists.
-    The nightly retrain scores every open item after training, so nothing is left unscored.
+    Until a model has been trained the scoring task has nothing to score, and loading it (it
+    brings scikit-learn) costs most of a second on every import; it is queued once a model
+    exists. The nightly retrain scores every open item after training, so nothing is left
+    unscored. The worklist update follows the scoring (a pipeline), so it ranks with the new
+    predictions; it does nothing before the first worklist build.
     """
+    from huey.contrib.djhuey import HUEY
+
     from recoup.prediction.models import PredictionModel
+    from recoup.worklist.tasks import refresh_after_import_task
 
     if not PredictionModel.objects.exists():
         log.info("no prediction model yet: open items not scored (run `recoup train` or wait for the nightly retrain)")
+        refresh_after_import_task()
         return
     from recoup.prediction.tasks import score_open_items_task
 
-    score_open_items_task()
+    HUEY.enqueue(score_open_items_task.s().then(refresh_after_import_task))
 
 
 def _new_run(

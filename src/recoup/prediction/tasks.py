@@ -18,7 +18,10 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from recoup.prediction import selectors, services
+from recoup.prediction import selectors
+
+# `services` (and with it scikit-learn, most of a second to load) is imported inside the tasks:
+# the worker and every import that queues a task load this module, most of them to do nothing.
 
 __all__ = ["retrain_task", "score_open_items_task"]
 
@@ -32,6 +35,8 @@ def score_open_items_task() -> int | None:
     if row is None:
         log.info("no prediction model yet: open items not scored (run `recoup train` or wait for the nightly retrain)")
         return None
+    from recoup.prediction import services
+
     scored = services.score_open_items(as_of=timezone.localdate(), now=timezone.now(), model=row)
     log.info("scored %d open item(s) with model %d", scored, row.pk)
     return scored
@@ -40,6 +45,8 @@ def score_open_items_task() -> int | None:
 @db_periodic_task(crontab(hour="2", minute="30"))
 def retrain_task() -> dict[str, Any]:
     """Train on the ledger as of today, then score every open item with the new model."""
+    from recoup.prediction import services
+
     as_of = timezone.localdate()
     now = timezone.now()
     row = services.train(as_of=as_of, now=now)

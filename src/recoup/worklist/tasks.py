@@ -4,7 +4,9 @@
   day, so a team calling around the world sees each region's day as it begins; in between,
   activities, promises and disputes update their customer at once (services.refresh_customer).
 - Promises are judged by ``recoup.calls.tasks.judge_promises_task`` (nightly).
-- ``refresh_customers_task``: queued after imports that change balances.
+- ``refresh_after_import_task``: after each applied import of invoices or payments (behind
+  the scoring of open items), so balances and predictions show in today's list at once.
+- ``refresh_customers_task``: refreshes given customers.
 """
 
 from __future__ import annotations
@@ -34,3 +36,18 @@ def refresh_customers_task(customer_ids: list[int]) -> int:
     for customer_id in customer_ids:
         services.refresh_customer(customer_id, at=now)
     return len(customer_ids)
+
+
+@db_task()
+def refresh_after_import_task(*_previous: Any) -> int | None:
+    """Rebuild the stored worklist after an import, if there is one to keep up to date.
+
+    (In a pipeline it receives the scoring task's result, which it does not need.)
+    """
+    from recoup.worklist.models import WorklistEntry
+
+    if not WorklistEntry.objects.exists():
+        return None
+    result = services.rebuild(at=timezone.now())
+    log.info("worklist rebuilt after an import: %d on lists", result.on_list)
+    return result.on_list
