@@ -166,11 +166,10 @@ def test_one_refresh_per_customer_per_transaction(imported: None, django_capture
     from django.db import transaction
 
     berlin = Customer.objects.get(customer_ref="BER-1")
-    with django_capture_on_commit_callbacks() as callbacks:
-        with transaction.atomic():
-            services.refresh_on_commit(berlin.pk)
-            services.refresh_on_commit(berlin.pk)
-            services.refresh_on_commit(Customer.objects.get(customer_ref="SAO-1").pk)
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        services.refresh_on_commit(berlin.pk)
+        services.refresh_on_commit(berlin.pk)
+        services.refresh_on_commit(Customer.objects.get(customer_ref="SAO-1").pk)
     assert len(callbacks) == 2
 
 
