@@ -13,7 +13,8 @@ What it does, in order (every server and locust process it starts is stopped, al
    runs. The database is kept as a template (recoup_bench_load_template).
 2. Product: the database is cloned from the template, today's worklist is rebuilt
    (``recoup worklist --rebuild``), and the production server is started the way an operator
-   would: ``recoup serve --no-worker --workers W`` (gunicorn, RECOUP_DEBUG off, a secret key,
+   would: ``recoup serve --no-worker --workers W`` (W = 2, the cores; then 4 for comparison, on a
+   fresh clone; gunicorn, RECOUP_DEBUG off, a secret key,
    RECOUP_ALLOWED_HOSTS). Locust (bench/load/locustfile.py, headless, one process) runs U
    users for D seconds, spawned R per second; each logs in as its own collector and repeats
    worklist page → first customer's call-prep sheet → outcome POST (no answer, voicemail,
@@ -30,7 +31,7 @@ the error count; the load average and the CPU used by the server and by PostgreS
 recorded, because the machine has 2 cores and other work on it slows every figure.
 
     .venv/bin/python bench/load/run.py [--customers 20000] [--invoices 600000] [--users 50] \
-        [--duration 120] [--workers 4] [--skip-baseline] [--reuse]
+        [--duration 120] [--workers 2 4] [--skip-baseline] [--reuse]
 
 Budget (issue #6): p95 worklist page ≤ 200 ms, p95 outcome logging ≤ 150 ms, no errors.
 """
@@ -528,14 +529,16 @@ def prepare(args: argparse.Namespace, data_dir: str) -> dict[str, Any]:
     return {"init_demo_seconds": round(init_s, 1), "vacuum_analyze_seconds": round(analyze_s, 1), **setup}
 
 
-def phase(label: str, server_argv: list[str], args: argparse.Namespace, data_dir: str, scratch: Path, port: int) -> dict:
+def phase(
+    label: str, server_argv: list[str], args: argparse.Namespace, data_dir: str, scratch: Path, port: int, *, workers: int = 2
+) -> dict:
     rebuild_s = _fresh_clone(data_dir)
     lists = _run_child("lists", data_dir)
     print(f"{label}: list rebuilt in {rebuild_s:.1f} s: {lists}; serving ...", flush=True)
     env = _env(data_dir)
     with Server(server_argv, env, scratch / f"{label}-server.log", port) as server:
         server.wait_ready()
-        warm_up(server, args.workers)
+        warm_up(server, workers)
         print(f"{label}: locust, {args.users} users for {args.duration} s ...", flush=True)
         result = run_locust(server, scratch, label, args)
     result["worklist_rebuild_seconds"] = round(rebuild_s, 1)
@@ -562,7 +565,13 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=5.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers of the production server")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[2, 4],
+        help="gunicorn workers of the production server: the first is the product's figure, others are compared",
+    )
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="reuse the template database of an earlier run")
     parser.add_argument("--profile-rounds", type=int, default=15)
@@ -605,23 +614,30 @@ def main() -> None:
             report["data"] = prepare(args, data_dir)
         report["data"].update(customers=args.customers, invoices=args.invoices)
         print(json.dumps(report["data"]), flush=True)
-        port = _free_port()
-        product = phase(
-            "product",
-            [RECOUP, "serve", "--no-worker", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-            args,
-            data_dir,
-            scratch,
-            port,
-        )
-        product["server"] = f"recoup serve --no-worker --workers {args.workers} (gunicorn sync workers), RECOUP_DEBUG off"
-        product.update(_budget(product["endpoints"]))
-        print(json.dumps(product, indent=1), flush=True)
-        report["product"] = product
-        try:
-            report["profile_single_user"] = _run_child("profile", data_dir, rounds=args.profile_rounds)
-        except SystemExit as exc:  # the figures above stand without it; say why it is missing
-            report["profile_single_user"] = {"failed": str(exc)[-3000:]}
+        # The first worker count is the product's figure (and the budget check); any others
+        # are run the same way, each on a fresh clone, to show how the server's size matters.
+        for n, workers in enumerate(args.workers):
+            port = _free_port()
+            result = phase(
+                f"product-{workers}w",
+                [RECOUP, "serve", "--no-worker", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+                args,
+                data_dir,
+                scratch,
+                port,
+                workers=workers,
+            )
+            result["server"] = f"recoup serve --no-worker --workers {workers} (gunicorn sync workers), RECOUP_DEBUG off"
+            result.update(_budget(result["endpoints"]))
+            print(json.dumps(result, indent=1), flush=True)
+            if n == 0:
+                report["product"] = result
+                try:
+                    report["profile_single_user"] = _run_child("profile", data_dir, rounds=args.profile_rounds)
+                except SystemExit as exc:  # the figures above stand without it; say why it is missing
+                    report["profile_single_user"] = {"failed": str(exc)[-3000:]}
+            else:
+                report.setdefault("product_other_worker_counts", []).append(result)
         if not args.skip_baseline:
             port = _free_port()
             baseline = phase("baseline", [RECOUP, "runserver", "--noreload", f"127.0.0.1:{port}"], args, data_dir, scratch, port)
