@@ -83,6 +83,8 @@ class WorklistEntry(models.Model):
         indexes = [
             models.Index(fields=["collector", "status"]),
             models.Index(fields=["status"]),
+            # "Built at" on every page view: the newest entry, read from the index's end.
+            models.Index(fields=["built_at"]),
         ]
 
     def __str__(self) -> str:

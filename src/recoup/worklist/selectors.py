@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from recoup.accounts.models import Role
 from recoup.ledger.models import Customer
@@ -97,4 +97,4 @@ def _zone(name: str) -> dt.tzinfo:
 
 def last_build() -> dt.datetime | None:
     """When the stored worklist was built (None before the first build)."""
-    return WorklistEntry.objects.aggregate(at=Max("built_at"))["at"]
+    return WorklistEntry.objects.order_by("-built_at").values_list("built_at", flat=True).first()
