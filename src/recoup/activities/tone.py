@@ -102,6 +102,25 @@ _FEE_NOUN = (
 )
 _CREDIT_NOT_SCORE = r"(?!\s+(?:limit|line|note|notes|terms|facility|account|card|memo|check|application|insurance))"
 
+# Keywords that must appear before an insult pattern is tried at all ("thie" covers thief/thieves).
+_INSULT_NEEDS = (
+    "idiot",
+    "moron",
+    "imbecile",
+    "clown",
+    "fool",
+    "loser",
+    "scumbag",
+    "parasite",
+    "crook",
+    "cheater",
+    "scammer",
+    "thie",
+    "stupid",
+    "dumb",
+    "liar",
+)
+
 RULES: tuple[Rule, ...] = (
     # --- threatening: actions that must never be used as leverage ----------------------------
     Rule(
@@ -348,24 +367,7 @@ RULES: tuple[Rule, ...] = (
         "{be} mistaken",
         bounded=False,
         unless_before=_CALLED_ME,
-        needs=(
-            "idiot",
-            "moron",
-            "imbecile",
-            "clown",
-            "fool",
-            "loser",
-            "scumbag",
-            "parasite",
-            "crook",
-            "cheater",
-            "scammer",
-            "thie",
-            "stupid",
-            "dumb",
-            "liar",
-            "lying",
-        ),
+        needs=(*_INSULT_NEEDS, "lying"),
     ),
     Rule(
         "deadbeat",
@@ -383,23 +385,7 @@ RULES: tuple[Rule, ...] = (
         "Name-calling is never acceptable; describe what happened instead.",
         "",
         unless_before=_CALLED_ME,
-        needs=(
-            "idiot",
-            "moron",
-            "imbecile",
-            "clown",
-            "fool",
-            "loser",
-            "scumbag",
-            "parasite",
-            "crook",
-            "cheater",
-            "scammer",
-            "thie",
-            "stupid",
-            "dumb",
-            "liar",
-        ),
+        needs=_INSULT_NEEDS,
     ),
     Rule(
         "you_useless",

@@ -59,6 +59,35 @@ def seed_fx_rates(*, as_of: dt.date, home: str) -> int:
     return len(rows)
 
 
+def _add_promise(
+    promises: list[tuple[Promise, list[int]]],
+    activities: list[Activity],
+    rng: random.Random,
+    customer: Customer,
+    user: Any,
+    invoices: list[Invoice],
+    made: dt.date,
+    promised_date: dt.date,
+    note: str = "",
+    **judged: Any,
+) -> None:
+    """A promise over ``invoices`` made on ``made`` (and the call it was made in, with ``note``)."""
+    created = _at(made, 14, rng)
+    amount = sum(i.open_amount for i in invoices)
+    row = Promise(
+        customer=customer,
+        amount=amount,
+        currency=invoices[0].currency,
+        promised_date=promised_date,
+        created_by=user,
+        created_at=created,
+        **judged,
+    )
+    promises.append((row, [i.pk for i in invoices]))
+    if note:
+        activities.append(Activity(customer=customer, user=user, at=created, outcome=Outcome.PROMISE_TO_PAY, notes=note))
+
+
 def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
     if Activity.objects.exists():
         return {"activities": 0, "promises": 0, "disputes": 0, "plans": 0}
@@ -103,71 +132,37 @@ def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
         currency = invoices[0].currency
         same = [i for i in invoices if i.currency == currency]
         amount = sum(i.open_amount for i in same)
+
         if situation < 0.15:  # an open promise for next week: off the list until then
-            made = as_of - dt.timedelta(days=2)
-            promises.append(
-                (
-                    Promise(
-                        customer=customer,
-                        amount=amount,
-                        currency=currency,
-                        promised_date=as_of + dt.timedelta(days=5),
-                        created_by=user,
-                        created_at=_at(made, 14, rng),
-                    ),
-                    [i.pk for i in same],
-                )
-            )
-            activities.append(
-                Activity(
-                    customer=customer,
-                    user=user,
-                    at=_at(made, 14, rng),
-                    outcome=Outcome.PROMISE_TO_PAY,
-                    notes="Promised to pay the oldest invoices next week.",
-                )
+            _add_promise(
+                promises,
+                activities,
+                rng,
+                customer,
+                user,
+                same,
+                as_of - dt.timedelta(days=2),
+                as_of + dt.timedelta(days=5),
+                "Promised to pay the oldest invoices next week.",
             )
         elif situation < 0.27:  # a promise broken in the last few days
             made = as_of - dt.timedelta(days=12)
-            promises.append(
-                (
-                    Promise(
-                        customer=customer,
-                        amount=amount,
-                        currency=currency,
-                        promised_date=made + dt.timedelta(days=5),
-                        status=PromiseStatus.BROKEN,
-                        resolved_on=as_of - dt.timedelta(days=rng.randint(1, 4)),
-                        created_by=user,
-                        created_at=_at(made, 14, rng),
-                    ),
-                    [i.pk for i in same],
-                )
-            )
-            activities.append(
-                Activity(
-                    customer=customer,
-                    user=user,
-                    at=_at(made, 14, rng),
-                    outcome=Outcome.PROMISE_TO_PAY,
-                    notes="Promised payment by the end of the week.",
-                )
+            broken_on = as_of - dt.timedelta(days=rng.randint(1, 4))
+            _add_promise(
+                promises,
+                activities,
+                rng,
+                customer,
+                user,
+                same,
+                made,
+                made + dt.timedelta(days=5),
+                "Promised payment by the end of the week.",
+                status=PromiseStatus.BROKEN,
+                resolved_on=broken_on,
             )
         elif situation < 0.35:  # a promise due today
-            made = as_of - dt.timedelta(days=6)
-            promises.append(
-                (
-                    Promise(
-                        customer=customer,
-                        amount=amount,
-                        currency=currency,
-                        promised_date=as_of,
-                        created_by=user,
-                        created_at=_at(made, 14, rng),
-                    ),
-                    [i.pk for i in same],
-                )
-            )
+            _add_promise(promises, activities, rng, customer, user, same, as_of - dt.timedelta(days=6), as_of)
         elif situation < 0.45:  # an open dispute on one invoice
             disputes.append(
                 (
