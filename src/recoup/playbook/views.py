@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -59,6 +60,43 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "playbook/index.html", context)
 
 
+def _edit(
+    request: HttpRequest,
+    *,
+    form_class: type[ScriptForm] | type[SnippetForm],
+    instance: CallScript | Snippet | None,
+    initial: dict[str, Any],
+    save: Callable[[dict[str, Any]], CallScript | Snippet],
+    what: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The edit flow both kinds share: preview on request, else validate, save through the
+    service (which refuses invalid templates with their problems) and return to the list."""
+    preview = None
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if "preview" in request.POST:
+            form.is_valid()
+            preview = _preview(request.POST.get("body", ""))
+        elif form.is_valid():
+            try:
+                saved = save(form.cleaned_data)
+            except services.PlaybookError as exc:
+                for problem in exc.problems:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, f"{what} “{saved.title}” saved.")
+                return redirect("playbook")
+    else:
+        form = form_class(initial=initial)
+        if instance is not None:
+            preview = _preview(instance.body)
+    return render(
+        request, template, {"nav": "playbook", "form": form, "preview": preview, "variables": _variables_help(), **context}
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def script_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require_manager(request.user)
@@ -67,36 +105,28 @@ def script_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         script = CallScript.objects.filter(pk=pk).first()
         if script is None:
             raise Http404("No such script")
-    preview = None
-    if request.method == "POST":
-        form = ScriptForm(request.POST)
-        if "preview" in request.POST:
-            form.is_valid()
-            preview = _preview(request.POST.get("body", ""))
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = services.save_script(
-                    actor=request.user,
-                    objective=data["objective"],
-                    language=data["language"],
-                    title=data["title"],
-                    body=data["body"],
-                    script=script,
-                    now=timezone.now(),
-                )
-            except services.PlaybookError as exc:
-                for problem in exc.problems:
-                    form.add_error(None, problem)
-            else:
-                messages.success(request, f"Script “{saved.title}” saved.")
-                return redirect("playbook")
-    else:
-        form = ScriptForm(initial=ScriptForm.initial_for(script, request.GET.get("objective", "")))
-        if script is not None:
-            preview = _preview(script.body)
-    context = {"nav": "playbook", "form": form, "script": script, "preview": preview, "variables": _variables_help()}
-    return render(request, "playbook/script_form.html", context)
+
+    def save(data: dict[str, Any]) -> CallScript:
+        return services.save_script(
+            actor=request.user,
+            objective=data["objective"],
+            language=data["language"],
+            title=data["title"],
+            body=data["body"],
+            script=script,
+            now=timezone.now(),
+        )
+
+    return _edit(
+        request,
+        form_class=ScriptForm,
+        instance=script,
+        initial=ScriptForm.initial_for(script, request.GET.get("objective", "")),
+        save=save,
+        what="Script",
+        template="playbook/script_form.html",
+        context={"script": script},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,36 +137,28 @@ def snippet_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         snippet = Snippet.objects.filter(pk=pk).first()
         if snippet is None:
             raise Http404("No such snippet")
-    preview = None
-    if request.method == "POST":
-        form = SnippetForm(request.POST)
-        if "preview" in request.POST:
-            form.is_valid()
-            preview = _preview(request.POST.get("body", ""))
-        elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                saved = services.save_snippet(
-                    actor=request.user,
-                    title=data["title"],
-                    language=data["language"],
-                    body=data["body"],
-                    position=data["position"],
-                    snippet=snippet,
-                    now=timezone.now(),
-                )
-            except services.PlaybookError as exc:
-                for problem in exc.problems:
-                    form.add_error(None, problem)
-            else:
-                messages.success(request, f"Snippet “{saved.title}” saved.")
-                return redirect("playbook")
-    else:
-        form = SnippetForm(initial=SnippetForm.initial_for(snippet))
-        if snippet is not None:
-            preview = _preview(snippet.body)
-    context = {"nav": "playbook", "form": form, "snippet": snippet, "preview": preview, "variables": _variables_help()}
-    return render(request, "playbook/snippet_form.html", context)
+
+    def save(data: dict[str, Any]) -> Snippet:
+        return services.save_snippet(
+            actor=request.user,
+            title=data["title"],
+            language=data["language"],
+            body=data["body"],
+            position=data["position"],
+            snippet=snippet,
+            now=timezone.now(),
+        )
+
+    return _edit(
+        request,
+        form_class=SnippetForm,
+        instance=snippet,
+        initial=SnippetForm.initial_for(snippet),
+        save=save,
+        what="Snippet",
+        template="playbook/snippet_form.html",
+        context={"snippet": snippet},
+    )
 
 
 @require_POST
