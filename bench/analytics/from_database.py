@@ -52,7 +52,7 @@ def populate(scale: float) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from bench.analytics.run import generate
-    from recoup.ledger.bulk import bulk_load, insert_frame
+    from recoup.database.bulk import bulk_load, insert_frame
 
     call_command("migrate", verbosity=0)
     ledger = generate(scale)

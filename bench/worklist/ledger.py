@@ -8,7 +8,7 @@ unused credit notes, one payment per allocation, a prediction for every open ite
 400,000 activities over 90 days, 40,000 promises, 3,000 payment plans with instalments,
 10,000 disputes on open items, 20 collectors and 4 seniors with daily capacity.
 
-Nothing here is timed: it only sets the stage. Rows go in with recoup.ledger.bulk.insert_frame
+Nothing here is timed: it only sets the stage. Rows go in with recoup.database.bulk.insert_frame
 inside one transaction, secondary indexes set aside and rebuilt (bulk_load).
 """
 
@@ -410,7 +410,7 @@ def populate(scale: float) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from recoup.ledger.bulk import bulk_load, insert_frame
+    from recoup.database.bulk import bulk_load, insert_frame
 
     call_command("migrate", verbosity=0)
     tables = generate(scale)

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from recoup.audit.models import AuditEvent
-from recoup.ledger.bulk import recompute_balances
+from recoup.ledger.balances import recompute_balances
 from recoup.ledger.models import Allocation, Customer, Invoice, Payment
 from recoup.ledger.rules import LedgerRuleBroken
 from recoup.ledger.services import allocate_payment, apply_credit_note, remove_allocation

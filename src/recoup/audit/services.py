@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 from recoup.audit.models import AuditEvent
+from recoup.database.bulk import insert_frame
 
 
 def actor_label_for(user: Any) -> str:
@@ -50,6 +51,4 @@ def bulk_insert_frame(frame: pl.DataFrame) -> int:
     Bulk paths (imports, the demo) build their audit rows from frames; going through the
     ORM would cost more than the change it records.
     """
-    from recoup.ledger.bulk import insert_frame
-
     return insert_frame(connection, AuditEvent._meta.db_table, frame)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from recoup.audit.services import bulk_insert_frame
+from recoup.database.bulk import bulk_load, delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
 from recoup.imports.canonical import LINE
 from recoup.imports.mapping import Mapping
 from recoup.imports.parsing import (
@@ -36,7 +37,7 @@ from recoup.imports.parsing import (
 from recoup.imports.transform import CREDIT_FLAG, DUE_BASELINE, DUE_DAYS
 from recoup.kernel.money import UnknownCurrency, currency_exponent
 from recoup.kernel.phone import InvalidPhone, normalize_phone
-from recoup.ledger.bulk import bulk_load, delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
+from recoup.ledger.balances import recompute_balances
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 DEFAULT_TERMS_DAYS = 30
@@ -1059,8 +1060,6 @@ class InvoicesHandler:
         alloc = _stamp(job, alloc, created=True).drop("updated_at", "import_run_id")
         insert_frame(conn, "ledger_allocation", alloc)
         touched = sorted(set(affected_targets) | set(c["target"].to_list()) | set(c["id"].to_list()) | set(changed_ids))
-        from recoup.ledger.bulk import recompute_balances
-
         recompute_balances(conn, invoice_ids=touched, payment_ids=[])
 
 

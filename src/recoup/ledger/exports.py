@@ -16,8 +16,8 @@ from typing import Any
 import polars as pl
 from django.db import connection
 
+from recoup.database.bulk import fetch_frame
 from recoup.kernel.money import currency_exponent
-from recoup.ledger.bulk import fetch_frame
 
 EXPORTS = ("customers", "invoices", "open-items")
 FORMATS = ("csv", "json", "xlsx")

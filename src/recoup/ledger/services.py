@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from recoup.audit.services import record_event
-from recoup.ledger.bulk import recompute_balances
+from recoup.ledger.balances import recompute_balances
 from recoup.ledger.models import Allocation, Invoice, Payment
 from recoup.ledger.rules import LedgerRuleBroken, Side, check_allocation, check_credit_note
 

@@ -15,7 +15,7 @@ import polars as pl
 from django.db import connection, transaction
 
 from recoup.analytics.frames import DEBIT_KINDS
-from recoup.ledger.bulk import bulk_load, insert_frame
+from recoup.database.bulk import bulk_load, insert_frame
 from recoup.ledger.models import Customer, Invoice
 from recoup.prediction import selectors
 from recoup.prediction.backtest import backtest, truncate
@@ -89,7 +89,7 @@ def score_open_items(*, as_of: dt.date, now: dt.datetime, model: PredictionModel
 def write_predictions(predicted: pl.DataFrame, *, at: dt.date, model: PredictionModel, now: dt.datetime) -> int:
     """Replace every InvoicePrediction with ``predicted`` (Model.predict's frame, made at ``at``).
 
-    Written as columns through recoup.ledger.bulk (COPY on PostgreSQL), not as a million model
+    Written as columns through recoup.database.bulk (COPY on PostgreSQL), not as a million model
     instances through bulk_create: building and binding the objects cost far more than the rows.
     """
     table = InvoicePrediction._meta.db_table

@@ -27,7 +27,7 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from recoup.analytics.frames import Ledger
-from recoup.ledger.bulk import fetch_frame
+from recoup.database.bulk import fetch_frame
 
 Schema = Mapping[str, Any]
 Reader = Callable[[str, Schema], pl.DataFrame]

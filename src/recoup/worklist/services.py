@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from recoup.accounts.models import Role, User
 from recoup.audit.services import record_event
+from recoup.database.bulk import insert_frame
 from recoup.kernel.money import money_formatter
-from recoup.ledger.bulk import insert_frame
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
 from recoup.worklist.listing import DISPLAY_COLUMNS, assemble

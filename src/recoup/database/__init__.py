@@ -1,0 +1,1 @@
+"""Database plumbing below every app: set-based reads and writes, SQLite connection rules."""
