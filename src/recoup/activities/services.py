@@ -9,8 +9,8 @@ from django.db import transaction
 
 from recoup.activities.models import Activity, Channel, Outcome
 from recoup.audit.services import record_event
+from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Contact, Customer
-from recoup.worklist.services import refresh_on_commit
 
 
 class ActivityError(ValueError):
@@ -62,5 +62,5 @@ def log_activity(
             after={"customer": customer.customer_ref, "channel": channel, "outcome": outcome},
             at=at,
         )
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="activity")
     return activity

@@ -24,11 +24,12 @@ from recoup.disputes.models import Dispute
 from recoup.disputes.services import open_dispute
 from recoup.kernel.calendar import BusinessHours
 from recoup.kernel.money import Money, split_evenly
+from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.ledger.selectors import customer_zone
 from recoup.promises.models import Instalment, PaymentPlan, Promise
 from recoup.promises.services import make_promise
-from recoup.worklist.services import refresh_on_commit, strategies
+from recoup.worklist.services import strategies
 
 
 class OutcomeError(ValueError):
@@ -202,7 +203,7 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
             tolerance_days=promise.tolerance_days if promise else 0,
         )
         task = _create_task(actor, customer, follow, zone=zone, at=at, activity=activity, promise=promise, dispute=dispute)
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="activity")
     return OutcomeResult(activity, promise, dispute, task, activity.tone_flags)
 
 
@@ -306,7 +307,7 @@ def propose_plan(
             after={"instalments": instalments, "total": total.minor, "status": plan.status},
             at=at,
         )
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="promise")
     return plan
 
 
@@ -323,7 +324,7 @@ def decide_plan(*, actor: User, plan: PaymentPlan, approve: bool, at: dt.datetim
         record_event(
             actor=actor, action="plan.approve" if approve else "plan.reject", obj=plan, after={"status": plan.status}, at=at
         )
-        refresh_on_commit(plan.customer_id)
+        customers_changed([plan.customer_id], kind="promise")
     return plan
 
 
@@ -348,5 +349,5 @@ def reassign(*, actor: User, customer: Customer, collector: User | None, at: dt.
         if collector is not None:
             # The new owner inherits the open follow-ups, so nothing is dropped in the move.
             Task.objects.filter(customer=customer, status=Task.Status.OPEN).exclude(user=collector).update(user=collector)
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="customer")
     return customer

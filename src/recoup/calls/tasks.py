@@ -6,20 +6,20 @@ import logging
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
 
 from recoup.calls import services
+from recoup.jobs.durable import durable_periodic_task
+from recoup.ledger.clock import business_date
 from recoup.promises import services as promises
-from recoup.worklist.services import company_date
 
 log = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="0", minute="15"))
+@durable_periodic_task(crontab(hour="0", minute="15"))
 def judge_promises_task() -> dict[str, int]:
     """Judge promises whose date + tolerance has passed; a broken one gets a follow-up call."""
     now = timezone.now()
-    judged = promises.evaluate_due(as_of=company_date(now), now=now)
+    judged = promises.evaluate_due(as_of=business_date(now), now=now)
     followed = services.follow_up_broken_promises(now=now)
     log.info("judged %d promise(s); %d follow-up(s) for broken ones", judged, followed)
     return {"judged": judged, "follow_ups": followed}

@@ -21,10 +21,10 @@ from recoup.calls.calendar_feed import feed_for
 from recoup.calls.models import FeedToken, Task
 from recoup.disputes.models import Dispute
 from recoup.kernel.money import Money, MoneyParseError
+from recoup.ledger.clock import business_date
 from recoup.ledger.models import Customer
 from recoup.ledger.selectors import NotYours, customer_for
 from recoup.promises.models import PaymentPlan
-from recoup.worklist.services import company_date
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
@@ -50,14 +50,14 @@ def _playbook(variables: dict[str, Any]) -> dict[str, Any]:
 
 def _sheet_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
-    context = selectors.prep_sheet(customer, user=request.user, now=now, as_of=company_date(now))
+    context = selectors.prep_sheet(customer, user=request.user, now=now, as_of=business_date(now))
     context.update(_playbook(selectors.script_variables(context, user=request.user)))
     context.update(
         nav="worklist",
         dialling=request.GET.get("dial") == "1" or request.POST.get("dial") == "1",
         outcomes=[(o.value, o.label) for o in Outcome if o.value not in ("", Outcome.SENT)],
         reasons=Dispute.Reason.choices,
-        default_promise_date=(company_date(now) + dt.timedelta(days=7)).isoformat(),
+        default_promise_date=(business_date(now) + dt.timedelta(days=7)).isoformat(),
         default_callback=(context["local_now"] + dt.timedelta(days=1)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M"),
         collectors=User.objects.filter(role__in=[Role.COLLECTOR, Role.SENIOR], is_active=True).order_by("email")
         if _is_senior(request.user)

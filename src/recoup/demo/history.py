@@ -37,7 +37,7 @@ def seed_fx_rates(*, as_of: dt.date, home: str) -> int:
     from decimal import Decimal
 
     from recoup.demo.generator import FX_PER_USD
-    from recoup.reports.models import FxRate
+    from recoup.ledger.models import FxRate
 
     if FxRate.objects.exists() or home not in FX_PER_USD:
         return 0

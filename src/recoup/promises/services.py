@@ -11,10 +11,10 @@ from django.db.models import Sum
 
 from recoup.activities.models import Activity
 from recoup.audit.services import record_event
+from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Allocation, Customer, Invoice
 from recoup.promises.models import Promise, PromiseStatus
 from recoup.promises.rules import judge
-from recoup.worklist.services import refresh_on_commit
 
 
 class PromiseError(ValueError):
@@ -63,7 +63,7 @@ def make_promise(
             after={"amount": amount, "promised_date": promised_date.isoformat(), "invoices": [i.invoice_ref for i in invoices]},
             at=now,
         )
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="promise")
     return promise
 
 
@@ -95,6 +95,6 @@ def evaluate_due(*, as_of: dt.date, now: dt.datetime) -> int:
             promise.resolved_on = as_of
             promise.save(update_fields=["status", "kept_amount", "resolved_on"])
             record_event(actor=None, action=f"promise.{verdict}", obj=promise, after={"paid": paid}, at=now)
-            refresh_on_commit(promise.customer_id)
+            customers_changed([promise.customer_id], kind="promise")
         changed += 1
     return changed

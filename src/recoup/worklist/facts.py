@@ -18,24 +18,24 @@ from django.db import connection
 
 from recoup.activities.models import REACHED
 from recoup.analytics.frames import PPB
+from recoup.database import columnar
+from recoup.database.columnar import Reader
 from recoup.kernel.calendar import country_zones, resolve_timezone
 from recoup.kernel.money import UnknownCurrency, currency_exponent
-from recoup.reports.loading import Reader, arrow_reader, cursor_reader, uses_arrow
+from recoup.ledger.frames import latest_rates, ledger_size
 from recoup.worklist.rules import CUSTOMER_FACTS, ITEM_FACTS
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
 
 @contextmanager
-def reader(*, prefer_arrow: bool = True) -> Iterator[Reader]:
-    if prefer_arrow and uses_arrow(connection):
-        read, close = arrow_reader(connection.settings_dict)
-        try:
-            yield read
-        finally:
-            close()
-    else:
-        yield cursor_reader(connection)
+def reader(*, whole_ledger: bool = True) -> Iterator[Reader]:
+    """Column-wise for the whole ledger (one snapshot), Django's cursor for one customer."""
+    if not whole_ledger or connection.in_atomic_block:
+        yield columnar.cursor_reader(connection)
+        return
+    with columnar.reader(connection, expected_rows=ledger_size()) as read:
+        yield read
 
 
 def _epoch(column: str) -> str:
@@ -73,16 +73,6 @@ def _in(values: frozenset[str]) -> str:
 
 def _for(column: str, customer_id: int | None) -> str:
     return "" if customer_id is None else f" AND {column} = {int(customer_id)}"
-
-
-def latest_rates(read: Reader) -> dict[str, int]:
-    """The newest rate of each currency to the home currency, in parts per billion."""
-    frame = read(
-        'SELECT f.currency, CAST(ROUND(f.rate * 1000000000) AS BIGINT) AS rate_ppb FROM reports_fxrate f WHERE f."on" = '
-        '(SELECT MAX(g."on") FROM reports_fxrate g WHERE g.currency = f.currency)',
-        {"currency": pl.String, "rate_ppb": pl.Int64},
-    )
-    return dict(zip(frame["currency"].to_list(), frame["rate_ppb"].to_list(), strict=True))
 
 
 def _exponent(code: str) -> int:
@@ -177,7 +167,7 @@ def load(
     home = settings.RECOUP_HOME_CURRENCY
     reached = _in(frozenset(str(o) for o in REACHED))
     week_ago = now - dt.timedelta(days=7)
-    with reader(prefer_arrow=customer_id is None) as read:
+    with reader(whole_ledger=customer_id is None) as read:
         rates = latest_rates(read)
         if customer_id is None and connection.vendor == "sqlite":
             # In table order, then sorted into the order the index walk gave, so ties between

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +18,12 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from recoup.accounts.models import Role, User
 from recoup.audit.services import record_event
 from recoup.database.bulk import insert_frame
 from recoup.kernel.money import money_formatter
+from recoup.ledger.clock import business_date
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
 from recoup.worklist.listing import DISPLAY_COLUMNS, assemble
@@ -49,11 +48,6 @@ class BuildResult:
     stages: dict[str, float]
     # The entries as built (with the display columns), for a caller that prints them.
     entries: pl.DataFrame | None = None
-
-
-def company_date(at: dt.datetime) -> dt.date:
-    """The business date of an instant in the company's zone (what "today" means for amounts)."""
-    return at.astimezone(zoneinfo.ZoneInfo(settings.RECOUP_DEFAULT_TIMEZONE)).date()
 
 
 def strategies() -> tuple[dict[int, StrategySpec], dict[str, int], int]:
@@ -88,7 +82,7 @@ def compute(
     """The entries at ``at`` (ENTRY_COLUMNS), without writing anything."""
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    as_of = as_of or company_date(at)
+    as_of = as_of or business_date(at)
     stages: dict[str, float] = {}
     clock = time.perf_counter()
     specs, by_segment, default = strategies()
@@ -137,7 +131,7 @@ def _table_frame(entries: pl.DataFrame, *, at: dt.datetime, as_of: dt.date, home
 def rebuild(*, at: dt.datetime, as_of: dt.date | None = None) -> BuildResult:
     """Replace the whole worklist with a fresh build at ``at``: one transaction, all or nothing."""
     started = time.perf_counter()
-    as_of = as_of or company_date(at)
+    as_of = as_of or business_date(at)
     entries, stages = compute(at=at, as_of=as_of)
     clock = time.perf_counter()
     with transaction.atomic():
@@ -160,7 +154,7 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
     collector when it stays on the list. Without a prior full build today it still works:
     the entry is computed against whatever capacity the stored list uses.
     """
-    as_of = company_date(at)
+    as_of = business_date(at)
     with transaction.atomic():
         # Lock this customer's entry: two refreshes of one customer must not interleave.
         list(WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
@@ -182,24 +176,6 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
             _table_frame(entries, at=at, as_of=as_of, home=settings.RECOUP_HOME_CURRENCY),
         )
     return WorklistEntry.objects.get(customer_id=customer_id)
-
-
-def refresh_on_commit(customer_id: int | None) -> None:
-    """Schedule ``refresh_customer`` for after the current transaction commits, once per
-    customer however many services of the same transaction ask (a logged promise is an
-    activity and a promise: one refresh, not two)."""
-    if customer_id is None:
-        return
-    # Django keeps (savepoint ids, callback, robust) per pending callback; a rollback drops them.
-    for scheduled in connection.run_on_commit:
-        if getattr(scheduled[1], "refresh_customer_id", None) == customer_id:
-            return
-
-    def run() -> None:
-        refresh_customer(customer_id, at=timezone.now())
-
-    run.refresh_customer_id = customer_id  # type: ignore[attr-defined]
-    transaction.on_commit(run)
 
 
 def save_strategy(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management import call_command
@@ -32,7 +31,9 @@ class Command(BaseCommand):
             extra["customers"] = opts["customers"]
         if opts["invoices"]:
             extra["invoices"] = opts["invoices"]
-        today = dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
+        from recoup.ledger.clock import today as company_today
+
+        today = company_today()
         call_command("demo", as_of=today.isoformat(), **extra)
         # Predictions from the first page view, rather than after the first nightly retrain.
         self.stdout.write("training the payment-prediction model on the demo company ...")
