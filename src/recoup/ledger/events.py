@@ -39,6 +39,7 @@ KINDS = frozenset(
         "customer",  # the customer's own record: status, collector, zone, segment, terms
         "contact",  # contacts and their phones, do-not-call
         "activity",  # calls, e-mails, notes: when the customer was last reached
+        "task",  # follow-ups scheduled, done or handed over (a callback moves the next call)
         "promise",  # promises to pay and payment plans
         "dispute",  # dispute cases and their items
         "prediction",  # predicted pay dates and probabilities

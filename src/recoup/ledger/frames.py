@@ -25,7 +25,7 @@ from recoup.analytics.frames import (
     PAYMENTS_SCHEMA,
     Ledger,
 )
-from recoup.database import columnar
+from recoup.database import columnar, sql
 from recoup.database.columnar import Reader, Schema
 
 Statements = dict[str, tuple[str, Schema]]
@@ -219,3 +219,64 @@ def latest_rates(read: Reader) -> dict[str, int]:
         {"currency": pl.String, "rate_ppb": pl.Int64},
     )
     return dict(zip(frame["currency"].to_list(), frame["rate_ppb"].to_list(), strict=True))
+
+
+# What the worklist needs of each customer and contact (its valuation reads them as frames).
+
+PROFILES_SQL = (
+    "SELECT c.id AS customer_id, c.customer_ref, c.name, c.segment, c.currency, c.is_consumer, c.status, c.credit_limit,"
+    " c.collector_id, c.timezone, c.region, c.country FROM ledger_customer c WHERE 1 = 1"
+)
+PROFILES_SCHEMA = {
+    "customer_id": pl.Int64,
+    "customer_ref": pl.String,
+    "name": pl.String,
+    "segment": pl.String,
+    "currency": pl.String,
+    "is_consumer": pl.Boolean,
+    "status": pl.String,
+    "credit_limit": pl.Int64,
+    "collector_id": pl.Int64,
+    "timezone": pl.String,
+    "region": pl.String,
+    "country": pl.String,
+}
+
+CONTACTS_SQL = (
+    "SELECT customer_id, id AS contact_id, name AS contact_name, phone, is_primary, do_not_call FROM ledger_contact"
+    " WHERE phone <> ''"
+)
+CONTACTS_SCHEMA = {
+    "customer_id": pl.Int64,
+    "contact_id": pl.Int64,
+    "contact_name": pl.String,
+    "phone": pl.String,
+    "is_primary": pl.Boolean,
+    "do_not_call": pl.Boolean,
+}
+
+
+def customer_profiles(read: Reader, *, customer_id: int | None = None) -> pl.DataFrame:
+    return read(PROFILES_SQL + sql.for_customer("c.id", customer_id), PROFILES_SCHEMA)
+
+
+def callable_contacts(read: Reader, *, customer_id: int | None = None) -> pl.DataFrame:
+    """Contacts with a phone number (the worklist chooses whom to call among them)."""
+    return read(CONTACTS_SQL + sql.for_customer("customer_id", customer_id), CONTACTS_SCHEMA)
+
+
+def late_payers(read: Reader, *, as_of: dt.date, due_within_days: int, customer_id: int | None = None) -> pl.DataFrame:
+    """Customers with an item due within ``due_within_days`` of ``as_of``, and how many of
+    their invoices due in the year before it were paid after their due date."""
+    horizon = as_of + dt.timedelta(days=due_within_days)
+    return read(
+        "SELECT i.customer_id, COUNT(*) AS late_paid_last_year FROM ledger_invoice i"
+        f" WHERE i.customer_id IN (SELECT o.customer_id FROM ledger_invoice o WHERE {sql.unindexed('o.open_amount')} > 0"
+        f" AND o.kind <> 'credit_note' AND o.due_date >= {sql.date(as_of)} AND o.due_date <= {sql.date(horizon)}"
+        + sql.for_customer("o.customer_id", customer_id)
+        + ") AND i.open_amount = 0 AND i.kind <> 'credit_note'"
+        f" AND i.due_date >= {sql.date(as_of - dt.timedelta(days=365))} AND i.due_date < {sql.date(as_of)}"
+        " AND EXISTS (SELECT 1 FROM ledger_allocation a WHERE a.invoice_id = i.id AND a.applied_on > i.due_date)"
+        " GROUP BY i.customer_id",
+        {"customer_id": pl.Int64, "late_paid_last_year": pl.Int64},
+    )

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from recoup.audit.services import record_event
 from recoup.ledger.balances import recompute_balances
 from recoup.ledger.events import customers_changed
-from recoup.ledger.models import Allocation, Invoice, Payment
+from recoup.ledger.models import Allocation, Customer, Invoice, Payment
 from recoup.ledger.rules import LedgerRuleBroken, Side, check_allocation, check_credit_note
 
 
@@ -107,3 +107,21 @@ def remove_allocation(*, allocation: Allocation, actor: Any, now: dt.datetime) -
     allocation.delete()
     recompute_balances(connection, invoice_ids=invoice_ids, payment_ids=payment_ids)
     customers_changed([customer_id], kind="ledger")
+
+
+@transaction.atomic
+def assign_collector(*, customer: Customer, collector: Any, actor: Any, now: dt.datetime) -> Customer:
+    """Put the account in ``collector``'s portfolio (None: the shared pool)."""
+    before = {"collector": customer.collector.email if customer.collector else None}
+    customer.collector = collector
+    customer.save(update_fields=["collector", "updated_at"])
+    record_event(
+        actor=actor,
+        action="customer.reassign",
+        obj=customer,
+        before=before,
+        after={"collector": collector.email if collector else None},
+        at=now,
+    )
+    customers_changed([customer.pk], kind="customer")
+    return customer

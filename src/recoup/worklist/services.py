@@ -20,15 +20,22 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from recoup.accounts.models import Role, User
+from recoup.accounts.selectors import is_manager
 from recoup.audit.services import record_event
 from recoup.database.bulk import insert_frame
+from recoup.kernel.calendar import CONSUMER_HOURS, BusinessHours
 from recoup.kernel.money import money_formatter
 from recoup.ledger.clock import business_date
+from recoup.ledger.events import customers_changed
+from recoup.ledger.models import Customer
+from recoup.ledger.selectors import customer_zone
+from recoup.promises.models import Promise, PromiseStatus
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
 from recoup.worklist.listing import DISPLAY_COLUMNS, assemble
-from recoup.worklist.models import EntryStatus, Strategy, WorklistEntry
+from recoup.worklist.models import EntryStatus, Strategy, Task, WorklistEntry
 from recoup.worklist.rules import RULE_KINDS, RuleSpec, StrategySpec, parse_strategy, strategy_to_data, valuate
+from recoup.worklist.scheduling import FollowUp, next_follow_up
 
 # The strategy used when the database holds none (a fresh install before the sample
 # strategies were loaded): every rule of the catalogue at its default points.
@@ -221,3 +228,97 @@ def save_strategy(
             at=now,
         )
     return strategy
+
+
+# Follow-up tasks: what a user must do next for a customer, and when (in the customer's hours).
+
+
+def hours_for(customer: Customer) -> BusinessHours:
+    """The customer's calling hours: consumer hours, or those of the customer's strategy."""
+    if customer.is_consumer:
+        return CONSUMER_HOURS
+    specs, by_segment, default = strategies()
+    return specs[by_segment.get(customer.segment, default)].hours
+
+
+def schedule_follow_up(
+    user: Any,
+    customer: Customer,
+    follow: FollowUp | None,
+    *,
+    zone: str,
+    at: dt.datetime,
+    activity: Any = None,
+    promise: Any = None,
+    dispute: Any = None,
+) -> Task | None:
+    """Create the task ``follow`` asks for (``None``: nothing to follow up)."""
+    if follow is None:
+        return None
+    task = Task.objects.create(
+        user=user,
+        customer=customer,
+        kind=follow.kind,
+        due_at=follow.due_at,
+        zone=zone,
+        title=follow.title,
+        created_at=at,
+        activity=activity,
+        promise=promise,
+        dispute=dispute,
+    )
+    customers_changed([customer.pk], kind="task")
+    return task
+
+
+def close_due_calls(customer: Customer, at: dt.datetime) -> int:
+    """A call made closes the open call, callback and review tasks for this customer that were due."""
+    return Task.objects.filter(
+        customer=customer,
+        status=Task.Status.OPEN,
+        kind__in=[Task.Kind.CALL, Task.Kind.CALLBACK, Task.Kind.REVIEW],
+        due_at__lte=at,
+    ).update(status=Task.Status.DONE, done_at=at)
+
+
+class TaskError(ValueError):
+    """Why a task cannot be changed, in words."""
+
+
+def complete_task(*, actor: Any, task: Task, at: dt.datetime) -> Task:
+    if task.user_id != actor.pk and not is_manager(actor):
+        raise TaskError("This task belongs to someone else")
+    with transaction.atomic():
+        task.status = Task.Status.DONE
+        task.done_at = at
+        task.save(update_fields=["status", "done_at"])
+        customers_changed([task.customer_id], kind="task")
+    return task
+
+
+def hand_over_tasks(customer: Customer, collector: Any) -> int:
+    """The customer's open follow-ups go to ``collector`` (after a reassignment), so nothing is dropped."""
+    return Task.objects.filter(customer=customer, status=Task.Status.OPEN).exclude(user=collector).update(user=collector)
+
+
+def follow_up_broken_promises(*, now: dt.datetime) -> int:
+    """Broken promises without a follow-up get one: a call to the customer in the next window."""
+    created = 0
+    for promise in (
+        Promise.objects.filter(status=PromiseStatus.BROKEN)
+        .exclude(tasks__kind=Task.Kind.CALL)
+        .select_related("customer", "created_by")
+    ):
+        customer = promise.customer
+        user = customer.collector or promise.created_by
+        if user is None:
+            continue
+        zone = customer_zone(customer).zone
+        follow = next_follow_up("no_answer", at=now, zone=zone, hours=hours_for(customer), country=customer.country or None)
+        if follow is None:
+            continue
+        follow = FollowUp("call", follow.due_at, f"Follow up the promise broken on {promise.resolved_on:%d %b}")
+        with transaction.atomic():
+            schedule_follow_up(user, customer, follow, zone=zone, at=now, promise=promise)
+        created += 1
+    return created

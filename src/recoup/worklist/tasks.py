@@ -3,7 +3,8 @@
 - ``rebuild_task``: every hour at :05 (UTC). Each customer's list entry is for its own local
   day, so a team calling around the world sees each region's day as it begins; in between,
   activities, promises and disputes update their customer at once (services.refresh_customer).
-- Promises are judged by ``recoup.calls.tasks.judge_promises_task`` (nightly).
+- ``judge_promises_task``: nightly at 00:15 (UTC), judges promises that fell due and gives each
+  broken one a follow-up call.
 - ``rebuild_after_change_task``: after a change to many customers at once ("customer changed",
   recoup.worklist.receivers): an import, a scoring run.
 - ``refresh_customers_task``: refreshes given customers.
@@ -18,6 +19,8 @@ from django.utils import timezone
 from huey import crontab
 
 from recoup.jobs.durable import durable_periodic_task, durable_task
+from recoup.ledger.clock import business_date
+from recoup.promises import services as promises
 from recoup.worklist import services
 
 log = logging.getLogger(__name__)
@@ -49,3 +52,17 @@ def rebuild_after_change_task() -> int | None:
     result = services.rebuild(at=timezone.now())
     log.info("worklist rebuilt after a change to many customers: %d on lists", result.on_list)
     return result.on_list
+
+
+@durable_periodic_task(crontab(hour="0", minute="15"))
+def judge_promises_task() -> dict[str, int]:
+    """Judge promises whose date + tolerance has passed; a broken one gets a follow-up call.
+
+    Idempotent: a judged promise is no longer open, and a broken one that has its follow-up
+    call is not given another.
+    """
+    now = timezone.now()
+    judged = promises.evaluate_due(as_of=business_date(now), now=now)
+    followed = services.follow_up_broken_promises(now=now)
+    log.info("judged %d promise(s); %d follow-up(s) for broken ones", judged, followed)
+    return {"judged": judged, "follow_ups": followed}
