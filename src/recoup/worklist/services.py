@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 
-from recoup.accounts.models import Role, User
-from recoup.accounts.selectors import is_manager
+from recoup.accounts.models import Role
+from recoup.accounts.selectors import active_collectors, is_manager
 from recoup.audit.services import record_event
 from recoup.database.bulk import insert_frame
 from recoup.kernel.calendar import CONSUMER_HOURS, BusinessHours
@@ -72,7 +72,7 @@ def strategies() -> tuple[dict[int, StrategySpec], dict[str, int], int]:
 
 
 def callers() -> list[Caller]:
-    rows = User.objects.filter(is_active=True, role__in=[Role.COLLECTOR, Role.SENIOR]).values_list("pk", "role", "daily_capacity")
+    rows = active_collectors().order_by("pk").values_list("pk", "role", "daily_capacity")
     return [Caller(pk, role == Role.SENIOR, capacity) for pk, role, capacity in rows]
 
 
