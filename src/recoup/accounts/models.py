@@ -27,7 +27,8 @@ class User(AbstractUser):
 
     email = models.EmailField(unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.COLLECTOR)
-    timezone = models.CharField(max_length=64, default="UTC")
+    # Blank: the company's zone (RECOUP_DEFAULT_TIMEZONE). Pages show the user's own clock in it.
+    timezone = models.CharField(max_length=64, blank=True, default="", help_text="IANA zone, e.g. Europe/Berlin")
     daily_capacity = models.PositiveIntegerField(default=40, help_text="Calls per day this collector can make.")
 
     USERNAME_FIELD = "email"

@@ -5,8 +5,10 @@ Views and services ask these instead of comparing role strings themselves.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from recoup.accounts.models import Role, User
@@ -42,3 +44,15 @@ def sees_whole_team(user: Any) -> bool:
 
 def takes_calls(user: Any) -> bool:
     return role_of(user) in CALLER_ROLES
+
+
+def zone_of(user: Any) -> str:
+    """The zone a user's own clock is shown in: theirs when set (and known), else the company's."""
+    zone = str(getattr(user, "timezone", "") or "")
+    if zone:
+        try:
+            zoneinfo.ZoneInfo(zone)
+            return zone
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return str(settings.RECOUP_DEFAULT_TIMEZONE)

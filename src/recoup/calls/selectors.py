@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,12 +191,12 @@ def my_tasks(user: Any, *, now: dt.datetime) -> dict[str, list[Task]]:
     return {"overdue": overdue, "today": today, "later": later[:50]}
 
 
-def next_customer(user: Any, *, now: dt.datetime, after: int | None = None) -> Customer | None:
-    """Power-dial: the best-ranked customer on the user's list that is callable now and was not
-    just called; after the last one, the best-ranked not callable yet is not offered."""
+def next_customer(user: Any, *, now: dt.datetime, skipped: Collection[int] = ()) -> Customer | None:
+    """Power-dial: the best-ranked customer on the user's list who is callable now and not yet
+    passed in this round (``skipped``: opened and skipped or called); None when none is left."""
     entries: QuerySet[WorklistEntry] = worklist_selectors.visible_entries(user, callable_at=now)
-    if after is not None:
-        entries = entries.exclude(customer_id=after)
+    if skipped:
+        entries = entries.exclude(customer_id__in=list(skipped))
     # A customer whose entry was just refreshed off the list (called) is already excluded.
     entry = entries.select_related("customer").first()
     return entry.customer if entry else None

@@ -83,6 +83,7 @@ class _Checked:
     zone: str
     callback_at: dt.datetime | None
     flags: list[Any]
+    promise_amount: int | None
 
 
 def open_invoices(customer: Customer, ids: Sequence[int]) -> list[Invoice]:
@@ -115,8 +116,13 @@ def _check(customer: Customer, data: OutcomeInput, at: dt.datetime) -> _Checked:
         invoices = open_invoices(customer, data.invoice_ids)
         if not invoices:
             raise OutcomeError("Choose the invoices it is about")
+    promise_amount = data.promise_amount
     if data.outcome == Outcome.PROMISE_TO_PAY:
-        if not data.promise_amount or data.promise_amount <= 0:
+        if promise_amount is None:
+            # Left empty: the customer promised what the chosen invoices still owe (the form
+            # shows that total); an amount is typed only when the promise differs.
+            promise_amount = sum(i.open_amount for i in invoices)
+        if promise_amount <= 0:
             raise OutcomeError("Enter the promised amount")
         if data.promised_date is None:
             raise OutcomeError("Enter the promised date")
@@ -129,7 +135,7 @@ def _check(customer: Customer, data: OutcomeInput, at: dt.datetime) -> _Checked:
         callback_at = at_local(data.callback_local.date(), data.callback_local.time(), zone)
         if callback_at <= at:
             raise OutcomeError("The callback time has already passed in the customer's time zone")
-    return _Checked(contact, invoices, zone, callback_at, flags)
+    return _Checked(contact, invoices, zone, callback_at, flags, promise_amount)
 
 
 def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.datetime) -> OutcomeResult:
@@ -155,11 +161,11 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
         promise = dispute = None
         try:
             if data.outcome == Outcome.PROMISE_TO_PAY:
-                assert data.promise_amount is not None and data.promised_date is not None
+                assert checked.promise_amount is not None and data.promised_date is not None
                 promise = make_promise(
                     actor=actor,
                     customer=customer,
-                    amount=data.promise_amount,
+                    amount=checked.promise_amount,
                     promised_date=data.promised_date,
                     invoices=checked.invoices,
                     now=at,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -16,12 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from recoup.accounts import selectors as accounts
 from recoup.accounts.permissions import require_manager, require_senior
+from recoup.accounts.selectors import zone_of
 from recoup.activities.models import Outcome
-from recoup.calls import selectors, services
+from recoup.calls import forms, selectors, services
 from recoup.calls.calendar_feed import feed_for
 from recoup.calls.models import FeedToken
 from recoup.disputes.models import Dispute
-from recoup.kernel.money import Money, MoneyParseError
+from recoup.kernel import localtime
 from recoup.ledger.clock import business_date
 from recoup.ledger.models import Customer
 from recoup.ledger.selectors import NotYours, customer_for
@@ -72,53 +72,13 @@ def prep(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "calls/prep.html", _sheet_context(request, customer))
 
 
-def _amount(text: str, currency: str) -> int | None:
-    text = (text or "").strip().replace(",", "")
-    if not text:
-        return None
-    try:
-        return Money.from_decimal(Decimal(text), currency).minor
-    except (InvalidOperation, MoneyParseError, ValueError):
-        raise services.OutcomeError(f"{text!r} is not an amount") from None
-
-
-def _date(text: str, what: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise services.OutcomeError(f"{text!r} is not a date for {what}") from None
-
-
-def _local(text: str) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise services.OutcomeError(f"{text!r} is not a date and time for the callback") from None
-
-
 @require_POST
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     post = request.POST
     user: Any = request.user
     try:
-        data = services.OutcomeInput(
-            outcome=post.get("outcome", ""),
-            contact_id=int(post["contact"]) if post.get("contact", "").isdigit() else None,
-            notes=post.get("notes", "").strip()[:5000],
-            customer_feedback=post.get("feedback", "").strip()[:2000],
-            sentiment=post.get("sentiment", "") if post.get("sentiment") in ("positive", "neutral", "negative") else "",
-            promise_amount=_amount(post.get("promise_amount", ""), customer.currency),
-            promised_date=_date(post.get("promised_date", ""), "the promise"),
-            invoice_ids=[int(i) for i in post.getlist("invoices") if i.isdigit()],
-            dispute_reason=post.get("dispute_reason", ""),
-            callback_local=_local(post.get("callback_at", "")),
-            save_despite_tone=post.get("save_anyway") == "1",
-        )
+        data = forms.outcome_input(post, customer.currency)
         result = services.log_outcome(actor=user, customer=customer, data=data, at=timezone.now())
     except services.ToneFlagged as flagged:
         context = _sheet_context(request, customer, tone_flags=flagged.flags, tone_suggestion=flagged.suggestion, posted=post)
@@ -126,29 +86,50 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     except services.OutcomeError as exc:
         return render(request, "calls/prep.html", _sheet_context(request, customer, error=str(exc), posted=post), status=422)
     label = Outcome(result.activity.outcome).label
-    follow = f" Next: {result.task.title.lower()} {result.task.due_at:%a %d %b %H:%M} UTC." if result.task else ""
+    follow = ""
+    if result.task:
+        task = result.task
+        mine = zone_of(user)
+        when = localtime.day_and_clock(task.due_at, task.zone)
+        yours = "" if mine == task.zone else f" ({localtime.day_and_clock(task.due_at, mine)} your time)"
+        follow = f" Next: {task.title}, {when} the customer's time{yours}."
     messages.success(request, f"{customer.name}: {label} logged.{follow}")
     if post.get("dial") == "1":
         return redirect(f"{reverse('calls-next')}?after={customer.pk}")
     return redirect("calls-prep", pk=customer.pk)
 
 
+# The customers passed in this round of power dialling (skipped or called), in the session:
+# "Skip" must walk down the whole list, not bounce between the first two.
+DIAL_ROUND = "dial_round"
+
+
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    """Power-dial mode: open the best-ranked customer callable now."""
-    return _next(request, None)
+    """Power-dial mode: a new round, from the best-ranked customer callable now."""
+    request.session[DIAL_ROUND] = []
+    return _next(request)
 
 
 @require_GET
 def next_call(request: HttpRequest) -> HttpResponse:
     after = request.GET.get("after", "")
-    return _next(request, int(after) if after.isdigit() else None)
+    passed = [int(i) for i in request.session.get(DIAL_ROUND, []) if isinstance(i, int)]
+    if after.isdigit() and int(after) not in passed:
+        passed.append(int(after))
+    request.session[DIAL_ROUND] = passed[-500:]
+    return _next(request)
 
 
-def _next(request: HttpRequest, after: int | None) -> HttpResponse:
-    customer = selectors.next_customer(request.user, now=timezone.now(), after=after)
+def _next(request: HttpRequest) -> HttpResponse:
+    passed = request.session.get(DIAL_ROUND, [])
+    customer = selectors.next_customer(request.user, now=timezone.now(), skipped=passed)
     if customer is None:
-        messages.info(request, "Nobody on your list is inside their call window right now.")
+        if passed:
+            messages.info(request, f"That was everyone callable now ({len(passed)} customer{'s' if len(passed) != 1 else ''}).")
+        else:
+            messages.info(request, "Nobody on your list is inside their call window right now.")
+        request.session[DIAL_ROUND] = []
         return redirect("worklist")
     return redirect(f"{reverse('calls-prep', args=[customer.pk])}?dial=1")
 
@@ -188,21 +169,18 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
     post = request.POST
     try:
-        instalments = int(post.get("instalments", "0"))
-        every = int(post.get("every_days", "30"))
-        first_due = _date(post.get("first_due", ""), "the first instalment")
-        if first_due is None:
-            raise services.OutcomeError("Enter when the first instalment is due")
+        form = forms.plan_input(post)
+        instalments = form["instalments"]
         made = promise_services.propose_plan(
             actor=request.user,
             customer=customer,
-            invoices=services.open_invoices(customer, [int(i) for i in post.getlist("invoices") if i.isdigit()]),
+            invoices=services.open_invoices(customer, form["invoice_ids"]),
             instalments=instalments,
-            first_due=first_due,
-            every_days=every,
+            first_due=form["first_due"],
+            every_days=form["every_days"],
             at=timezone.now(),
         )
-    except (services.OutcomeError, promise_services.PromiseError, ValueError) as exc:
+    except (services.OutcomeError, promise_services.PromiseError) as exc:
         return render(request, "calls/prep.html", _sheet_context(request, customer, error=str(exc), posted=post), status=422)
     if made.status == PaymentPlan.Status.PROPOSED:
         messages.warning(request, f"The plan of {instalments} instalments is beyond your limit: it awaits a senior's approval.")

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from recoup.accounts.selectors import zone_of
 
 # Paths anyone may reach: the login page itself and static assets.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
@@ -28,3 +32,22 @@ class LoginRequiredMiddleware:
         ):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class UserTimezoneMiddleware:
+    """Times of things that happened (a call logged, a job run) in the signed-in user's own zone.
+
+    Without it Django shows them in TIME_ZONE (UTC). A customer's clock is never shown this
+    way: templates write those with ``in_zone`` in the customer's zone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            timezone.activate(zoneinfo.ZoneInfo(zone_of(request.user)))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -89,6 +91,10 @@ class WorklistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status} {self.points} pts"
+
+    def callable_at(self, instant: dt.datetime) -> bool:
+        """Whether ``instant`` falls inside the customer's call window today."""
+        return bool(self.window_start and self.window_end and self.window_start <= instant < self.window_end)
 
 
 class Task(models.Model):

@@ -34,11 +34,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         qs = selectors.entries(collector=chosen, callable_at=now if callable_only else None)
     else:
         qs = selectors.visible_entries(user, callable_at=now if callable_only else None)
-    rows = []
-    for entry in qs[:MAX_ROWS]:
-        local = now.astimezone(selectors._zone(entry.zone))
-        callable_now = bool(entry.window_start and entry.window_end and entry.window_start <= now < entry.window_end)
-        rows.append({"entry": entry, "local": local, "callable": callable_now})
+    rows = [{"entry": entry, "callable": entry.callable_at(now)} for entry in qs[:MAX_ROWS]]
     built = selectors.last_build()
     context = {
         "nav": "worklist",

@@ -12,6 +12,7 @@ from django.template.context import Context
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from recoup.kernel import localtime
 from recoup.ledger.selectors import days_overdue as _days_overdue
 
 register = template.Library()
@@ -91,3 +92,19 @@ def minutes(delta: dt.timedelta) -> int:
 def get_field(form: Any, name: str) -> Any:
     """A form's bound field by a name computed in the template (the strategy editor's rule rows)."""
     return form[name]
+
+
+@register.filter
+def in_zone(instant: dt.datetime | None, zone: str) -> str:
+    """An instant as the wall-clock time in ``zone`` with the zone's abbreviation ("14:05 JST").
+
+    Django's ``time`` filter would show it in the active zone (the user's); a caller needs the
+    customer's own clock, and the abbreviation says whose clock it is.
+    """
+    return "" if instant is None else localtime.clock(instant, zone)
+
+
+@register.filter
+def in_zone_day(instant: dt.datetime | None, zone: str) -> str:
+    """The day and time in ``zone`` ("Thu 03 Dec 09:00 CET"), for follow-ups on another day."""
+    return "" if instant is None else localtime.day_and_clock(instant, zone)

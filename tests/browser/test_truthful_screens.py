@@ -1,0 +1,150 @@
+"""The calling screens tell the truth (issue 11): every customer's clock in their own zone,
+follow-up times said in words a caller can trust, and what a collector may and may not open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from recoup.accounts.models import Role, User
+from recoup.imports.services import import_file
+from recoup.worklist import services as worklist
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "browser-test-password-3"
+
+ZONES = {
+    "TYO-1": ("Shinjuku Parts KK", "JP", "+81 3 1234 5678", "Asia/Tokyo"),
+    "LAX-1": ("Pacific Crates Inc", "US", "+1 213 555 0100", "America/Los_Angeles"),
+    "NYC-1": ("Hudson Fasteners LLC", "US", "+1 212 555 0100", "America/New_York"),
+    "CCU-1": ("Hooghly Traders Pvt Ltd", "IN", "+91 33 2345 6789", "Asia/Kolkata"),
+}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, object]:
+    cara = User.objects.create_user(
+        email="cara@demo.example",
+        password=PASSWORD,
+        first_name="Cara",
+        last_name="Caller",
+        role=Role.COLLECTOR,
+        timezone="Europe/London",
+    )
+    lines = ["customer_ref,name,country,currency,phone,collector"]
+    lines += [f"{ref},{name},{country},USD,{phone},cara@demo.example" for ref, (name, country, phone, _) in ZONES.items()]
+    (tmp_path / "c.csv").write_text("\n".join(lines) + "\n")
+    today = timezone.now().date()
+    invoices = ["invoice_ref,customer_ref,issue_date,due_date,amount,currency"]
+    for n, ref in enumerate(ZONES):
+        issue, due = today - dt.timedelta(days=70), today - dt.timedelta(days=40)
+        invoices.append(f"INV-{n},{ref},{issue},{due},{20000 + n * 1000}.00,USD")
+    (tmp_path / "i.csv").write_text("\n".join(invoices) + "\n")
+    import_file("customers", tmp_path / "c.csv")
+    import_file("invoices", tmp_path / "i.csv")
+    worklist.rebuild(at=timezone.now())
+    return {"cara": cara}
+
+
+def _log_in(page, live_server, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    page.wait_for_load_state()
+
+
+def _clock(zone: str, at: dt.datetime) -> set[str]:
+    """The customer's clock at ``at`` and a minute later (the page may render across a minute)."""
+    local = at.astimezone(zoneinfo.ZoneInfo(zone))
+    return {f"{t:%H:%M}" for t in (local, local + dt.timedelta(minutes=1))}
+
+
+def test_todays_calls_show_each_customers_own_clock(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    now = timezone.now()
+    shown = {}
+    for ref, (name, _, _, zone) in ZONES.items():
+        row = page.locator("table.worklist tbody tr", has_text=name)
+        shown[ref] = row.locator(".local-time").inner_text()
+        hhmm, abbreviation = shown[ref].split(" ", 1)
+        assert hhmm in _clock(zone, now), (ref, shown[ref])
+        assert abbreviation == (now.astimezone(zoneinfo.ZoneInfo(zone)).tzname() or "").replace("+", "UTC+"), shown[ref]
+    # Tokyo and Los Angeles are never on the same clock: the page must not show one time for all.
+    assert len({s.split(" ")[0] for s in shown.values()}) == len(ZONES)
+    # The window is the customer's too, never "UTC".
+    assert "UTC" not in page.locator("table.worklist").inner_text().replace("UTC+", "")
+    assert page.locator("#my-time").inner_text().split(" ")[0] in _clock("Europe/London", now)
+
+
+def test_the_prep_sheet_and_contacts_are_on_the_customers_clock(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    page.get_by_role("link", name="Shinjuku Parts KK").click()
+    page.wait_for_url(re.compile(r"/calls/\d+/"))
+    now = timezone.now()
+    header = page.locator("#customer-time").inner_text()
+    assert "JST" in header and any(t in header for t in _clock("Asia/Tokyo", now)), header
+    contacts = page.locator("main").inner_text()
+    assert re.search(r"\d\d:\d\d JST local", contacts), contacts
+
+
+def test_the_saved_callback_says_when_in_the_customers_time(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    page.get_by_role("link", name="Pacific Crates Inc").click()
+    page.wait_for_url(re.compile(r"/calls/\d+/"))
+    page.locator("#callback-detail summary").click()
+    tomorrow = (timezone.now().astimezone(zoneinfo.ZoneInfo("America/Los_Angeles")) + dt.timedelta(days=1)).date()
+    page.locator("#callback_at").fill(f"{tomorrow:%Y-%m-%d}T10:30")
+    page.get_by_role("button", name="Schedule callback").click()
+    page.wait_for_load_state()
+    message = page.locator(".messages").inner_text()
+    # "Next: Call back as agreed, Thu 03 Dec 10:30 PST the customer's time (Thu 03 Dec 18:30 GMT your time)."
+    assert f"{tomorrow:%a %d %b} 10:30 P" in message and "the customer's time" in message, message
+    assert "UTC" not in message and "00:00" not in message, message
+    assert "your time" in message
+
+
+def _all_callable_now() -> None:
+    from recoup.worklist.models import WorklistEntry
+
+    now = timezone.now()
+    WorklistEntry.objects.update(window_start=now - dt.timedelta(hours=1), window_end=now + dt.timedelta(hours=2))
+
+
+def test_skip_walks_down_the_whole_list(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    _all_callable_now()
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    page.locator("#start-calling").click()
+    seen = []
+    for _ in range(len(ZONES)):
+        page.wait_for_url(re.compile(r"/calls/\d+/\?dial=1"))
+        seen.append(page.locator("h1").first.inner_text())
+        page.keyboard.press("j")
+        page.wait_for_load_state()
+    assert len(set(seen)) == len(ZONES), seen  # every callable customer once, none twice
+    page.wait_for_url(re.compile(r"/worklist/"))
+    assert "That was everyone callable now (4 customers)" in page.locator(".messages").inner_text()
+
+
+def test_a_promise_at_the_shown_amount_is_saved(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from recoup.promises.models import Promise
+
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    page.get_by_role("link", name="Hudson Fasteners LLC").click()
+    page.wait_for_url(re.compile(r"/calls/\d+/"))
+    page.locator("#promise-detail summary").click()
+    assert page.locator("#promise_amount").get_attribute("placeholder") == "$22,000.00"
+    page.get_by_role("button", name="Save promise").click()  # the amount left as shown
+    page.wait_for_load_state()
+    assert "Promise to pay logged" in page.locator(".messages").inner_text()
+    assert Promise.objects.get().amount == 2_200_000
