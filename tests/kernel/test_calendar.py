@@ -309,3 +309,23 @@ def test_add_business_days() -> None:
     six_day_week = frozenset(range(6))
     assert add_business_days(date(2026, 3, 6), 1, None, None, six_day_week) == date(2026, 3, 7)
     assert is_business_day(date(2026, 3, 9)) and not is_business_day(date(2026, 3, 8))
+
+
+# --- the zone tables are data ----------------------------------------------------------------
+
+
+def test_zone_tables_are_package_data() -> None:
+    # The tables live in recoup/kernel/data/zones.toml: an installed wheel without it would
+    # fail at import, so the packaging rule must match the file.
+    import fnmatch
+    import importlib.resources
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["recoup.kernel"]
+    assert any(fnmatch.fnmatch("data/zones.toml", pattern) for pattern in patterns)
+    data = tomllib.loads(importlib.resources.files("recoup.kernel").joinpath("data", "zones.toml").read_text(encoding="utf-8"))
+    assert data["regions"]["US"]["IL"] == "America/Chicago"
+    assert zone_for_region("US-IL") == "America/Chicago"
+    assert zone_for_region("IL", "US") == "America/Chicago"
