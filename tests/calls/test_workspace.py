@@ -261,3 +261,20 @@ def test_power_dial_opens_the_best_callable_customer_and_advances(
     # Acme was just called (cadence: once a day), so after Beta the list is done for now.
     done = client.get(f"/calls/next/?after={beta.pk}")
     assert done["Location"] == "/worklist/"
+
+
+def test_a_customer_without_a_country_is_not_followed_up_on_the_companys_christmas(team, settings) -> None:
+    from recoup.calls.services import OutcomeInput, log_outcome
+
+    settings.RECOUP_COMPANY_COUNTRY = "US"
+    settings.RECOUP_DEFAULT_TIMEZONE = "America/New_York"
+    imported = Customer.objects.create(customer_ref="NOC", name="No Country Ltd", currency="USD", collector=team["collector"])
+    # Thursday 24 Dec 2026, 12:00 in New York: no answer. Friday is Christmas Day, so the next try is Monday 28th.
+    result = log_outcome(
+        actor=team["collector"],
+        customer=imported,
+        data=OutcomeInput(outcome="no_answer"),
+        at=dt.datetime(2026, 12, 24, 17, 0, tzinfo=dt.UTC),
+    )
+    assert result.task is not None
+    assert result.task.due_at == dt.datetime(2026, 12, 28, 14, 0, tzinfo=dt.UTC)

@@ -13,6 +13,7 @@ from recoup.kernel.calendar import (
     add_business_days,
     call_window,
     country_zones,
+    holiday_country,
     holiday_name,
     is_business_day,
     is_callable,
@@ -297,6 +298,25 @@ def test_public_holidays() -> None:
     assert is_public_holiday(date(2026, 10, 3), "DE", "ZZ")
     assert not is_public_holiday(date(2026, 12, 25), "ZZ")
     assert not is_public_holiday(date(2026, 12, 25), None)
+
+
+def test_whose_holidays_a_customer_keeps() -> None:
+    # Own country > the country an ISO 3166-2 region names > the phone's > the company's.
+    assert holiday_country("de", "DE-BY", "AT", "US") == "DE"
+    assert holiday_country(None, "US-IL", "DE", "GB") == "US"
+    assert holiday_country("", "IL", "DE", "GB") == "DE"  # a bare subdivision names no country
+    assert holiday_country(" ", None, None, "gb") == "GB"
+    # The customer without any clue is not called on the company's Christmas Day.
+    assert is_public_holiday(date(2026, 12, 25), holiday_country(None, None, None, "US"))
+
+
+def test_the_country_of_a_zone() -> None:
+    # RECOUP_COMPANY_COUNTRY defaults to the country of the company's time zone.
+    from recoup.kernel.zones import zone_country
+
+    assert zone_country("America/New_York") == "US"
+    assert zone_country("Europe/Berlin") == "DE"
+    assert zone_country("UTC") is None
 
 
 def test_add_business_days() -> None:

@@ -25,7 +25,7 @@ from recoup.disputes.services import open_dispute
 from recoup.kernel.calendar import BusinessHours
 from recoup.kernel.money import Money, split_evenly
 from recoup.ledger.models import Contact, Customer, Invoice
-from recoup.ledger.selectors import customer_zone
+from recoup.ledger.selectors import customer_holiday_country, customer_zone
 from recoup.promises.models import Instalment, PaymentPlan, Promise
 from recoup.promises.services import make_promise
 from recoup.worklist.services import refresh_on_commit, strategies
@@ -84,10 +84,6 @@ def _hours_for(customer: Customer) -> BusinessHours:
         return CONSUMER_HOURS
     specs, by_segment, default = strategies()
     return specs[by_segment.get(customer.segment, default)].hours
-
-
-def _country(customer: Customer) -> str | None:
-    return customer.country or None
 
 
 def _invoices(customer: Customer, ids: Sequence[int]) -> list[Invoice]:
@@ -195,7 +191,7 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
             at=at,
             zone=zone,
             hours=hours,
-            country=_country(customer),
+            country=customer_holiday_country(customer),
             subdivision=customer.region or None,
             callback_at=callback_at,
             promised_date=data.promised_date,
@@ -253,7 +249,9 @@ def follow_up_broken_promises(*, now: dt.datetime) -> int:
         if user is None:
             continue
         zone = customer_zone(customer).zone
-        follow = next_follow_up("no_answer", at=now, zone=zone, hours=_hours_for(customer), country=_country(customer))
+        follow = next_follow_up(
+            "no_answer", at=now, zone=zone, hours=_hours_for(customer), country=customer_holiday_country(customer)
+        )
         if follow is None:
             continue
         follow = FollowUp("call", follow.due_at, f"Follow up the promise broken on {promise.resolved_on:%d %b}")

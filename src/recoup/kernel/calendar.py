@@ -20,7 +20,7 @@ from .hours import (
     next_callable,
     next_window_start,
 )
-from .public_holidays import add_business_days, holiday_name, is_business_day, is_public_holiday
+from .public_holidays import add_business_days, holiday_country, holiday_name, is_business_day, is_public_holiday
 from .zones import ResolvedZone, UnknownTimezone, at_local, country_zones, local_time, resolve_timezone, zone_for_region
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "at_local",
     "call_window",
     "country_zones",
+    "holiday_country",
     "holiday_name",
     "is_business_day",
     "is_callable",

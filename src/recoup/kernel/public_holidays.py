@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import holidays
 
-__all__ = ["WORKING_WEEK", "add_business_days", "holiday_name", "is_business_day", "is_public_holiday"]
+__all__ = ["WORKING_WEEK", "add_business_days", "holiday_country", "holiday_name", "is_business_day", "is_public_holiday"]
 
 # Monday = 0 .. Friday = 4.
 WORKING_WEEK = frozenset(range(5))
@@ -17,6 +17,27 @@ WORKING_WEEK = frozenset(range(5))
 
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
+
+
+def holiday_country(country: str | None, region: str | None, phone_country: str | None, fallback: str) -> str:
+    """Whose public holidays a customer keeps: their own country, else the country their ISO 3166-2
+    region names ("US-IL"), else their phone number's, else ``fallback``, the company's country.
+
+    A customer imported without any of these is most likely in the company's own country, and
+    calling them on its Christmas Day is worse than missing a foreign holiday.
+    """
+    if not _blank(country):
+        assert country is not None
+        return country.strip().upper()
+    if not _blank(region):
+        assert region is not None
+        prefix, dash, _ = region.strip().partition("-")
+        if dash and len(prefix) == 2:
+            return prefix.upper()
+    if not _blank(phone_country):
+        assert phone_country is not None
+        return phone_country.strip().upper()
+    return fallback.strip().upper()
 
 
 def _normalize_subdivision(country: str, subdivision: str | None) -> str | None:

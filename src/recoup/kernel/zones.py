@@ -30,6 +30,7 @@ __all__ = [
     "require_aware",
     "resolve_timezone",
     "wall_to_utc",
+    "zone_country",
     "zone_for_region",
 ]
 
@@ -158,6 +159,15 @@ def country_zones(country: str) -> tuple[str, ...]:
     """The tz database's zones for an ISO 3166-1 country, most populous first; () if unknown."""
     zones = _country_zone_table().get(country.strip().upper(), ())
     return tuple(z for z in zones if _is_zone(z))
+
+
+@lru_cache(maxsize=512)
+def zone_country(zone: str) -> str | None:
+    """The ISO 3166-1 country the tz database files ``zone`` under (Europe/Berlin → DE), if any."""
+    for country, zones in _country_zone_table().items():
+        if zone in zones:
+            return country
+    return None
 
 
 @lru_cache(maxsize=512)
