@@ -38,7 +38,7 @@ class OutcomeError(ValueError):
 class ToneFlagged(Exception):
     """The notes were flagged; the collector may reword them or save anyway."""
 
-    def __init__(self, flags: list[Any], suggestion: str) -> None:
+    def __init__(self, flags: list[Any], suggestion: str | None) -> None:
         super().__init__(f"{len(flags)} phrase(s) flagged by the tone check")
         self.flags = flags
         self.suggestion = suggestion
