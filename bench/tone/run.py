@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from bench.machine import describe  # noqa: E402
 from recoup.activities import tone  # noqa: E402
+from recoup.activities.tone import matching  # noqa: E402
 
 NOTES = [
     "Spoke to Jane in AP. She says INV-1042 was approved last week and payment is scheduled for Friday; "
@@ -49,8 +50,8 @@ def _time(fn: Any, text: str, repeat: int) -> float:
 
 
 def _no_prefilter(text: str) -> None:
-    scan = tone._normalise(text)
-    for c in tone._COMPILED:
+    scan = matching._normalise(text)
+    for c in matching._COMPILED:
         list(c.regex.finditer(scan))
 
 

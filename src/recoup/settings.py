@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from recoup.kernel.zones import country_zones, zone_country
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -166,6 +168,16 @@ STORAGES = {
 
 RECOUP_HOME_CURRENCY = os.environ.get("RECOUP_HOME_CURRENCY", "USD")
 RECOUP_DEFAULT_TIMEZONE = os.environ.get("RECOUP_DEFAULT_TIMEZONE", "America/New_York")
+# The company's own country (ISO 3166-1 alpha-2): whose public holidays apply to a customer with
+# no country, region or phone number to say otherwise. Defaults to the country of the company's
+# time zone (America/New_York → US), else US.
+RECOUP_COMPANY_COUNTRY = os.environ.get("RECOUP_COMPANY_COUNTRY", "").strip().upper()
+if not RECOUP_COMPANY_COUNTRY:
+    RECOUP_COMPANY_COUNTRY = zone_country(RECOUP_DEFAULT_TIMEZONE) or "US"
+elif not country_zones(RECOUP_COMPANY_COUNTRY):
+    raise ValueError(
+        f"RECOUP_COMPANY_COUNTRY={RECOUP_COMPANY_COUNTRY!r} is not an ISO 3166-1 alpha-2 country code (e.g. US, DE, GB)"
+    )
 # Offers a role may make without a senior's approval: early-payment discount (%) and plan length.
 RECOUP_OFFER_LIMITS = {
     "collector": {"max_discount_percent": 2, "max_instalments": 3},

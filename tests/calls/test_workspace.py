@@ -162,6 +162,25 @@ def test_an_aggressive_note_is_flagged_and_saving_anyway_records_it(client, team
     assert client.get("/calls/flagged/").status_code == 403
 
 
+def test_a_note_with_nothing_to_keep_gets_no_empty_suggestion(client, team, acme) -> None:
+    # Issue 11 item 13: "idiot" alone was answered with 'Try: “”' and an empty suggested note.
+    client.force_login(team["collector"])
+    response = client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "refused", "notes": "idiot"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "check the wording" in body and "Leave it out." in body
+    assert "Try: “”" not in body and "Suggested notes" not in body
+    # A note with something left to say still gets its clean rewording.
+    response = client.post(
+        f"/calls/{acme.pk}/outcome/", {"outcome": "refused", "notes": "Pay now or we will ruin your company, you idiot."}
+    )
+    suggested = response.content.decode().split('<pre class="suggestion">', 1)[1].split("</pre>", 1)[0]
+    assert (
+        suggested
+        == "Please arrange payment by the agreed date; otherwise we will follow our standard process for unpaid accounts."
+    )
+
+
 def test_no_answer_creates_next_business_day_task_and_it_shows_in_my_follow_ups(client, team, acme) -> None:
     client.force_login(team["collector"])
     assert client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "no_answer"}).status_code == 302
@@ -261,3 +280,20 @@ def test_power_dial_opens_the_best_callable_customer_and_advances(
     # Acme was just called (cadence: once a day), so after Beta the list is done for now.
     done = client.get(f"/calls/next/?after={beta.pk}")
     assert done["Location"] == "/worklist/"
+
+
+def test_a_customer_without_a_country_is_not_followed_up_on_the_companys_christmas(team, settings) -> None:
+    from recoup.calls.services import OutcomeInput, log_outcome
+
+    settings.RECOUP_COMPANY_COUNTRY = "US"
+    settings.RECOUP_DEFAULT_TIMEZONE = "America/New_York"
+    imported = Customer.objects.create(customer_ref="NOC", name="No Country Ltd", currency="USD", collector=team["collector"])
+    # Thursday 24 Dec 2026, 12:00 in New York: no answer. Friday is Christmas Day, so the next try is Monday 28th.
+    result = log_outcome(
+        actor=team["collector"],
+        customer=imported,
+        data=OutcomeInput(outcome="no_answer"),
+        at=dt.datetime(2026, 12, 24, 17, 0, tzinfo=dt.UTC),
+    )
+    assert result.task is not None
+    assert result.task.due_at == dt.datetime(2026, 12, 28, 14, 0, tzinfo=dt.UTC)

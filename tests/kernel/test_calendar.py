@@ -13,6 +13,7 @@ from recoup.kernel.calendar import (
     add_business_days,
     call_window,
     country_zones,
+    holiday_country,
     holiday_name,
     is_business_day,
     is_callable,
@@ -299,6 +300,25 @@ def test_public_holidays() -> None:
     assert not is_public_holiday(date(2026, 12, 25), None)
 
 
+def test_whose_holidays_a_customer_keeps() -> None:
+    # Own country > the country an ISO 3166-2 region names > the phone's > the company's.
+    assert holiday_country("de", "DE-BY", "AT", "US") == "DE"
+    assert holiday_country(None, "US-IL", "DE", "GB") == "US"
+    assert holiday_country("", "IL", "DE", "GB") == "DE"  # a bare subdivision names no country
+    assert holiday_country(" ", None, None, "gb") == "GB"
+    # The customer without any clue is not called on the company's Christmas Day.
+    assert is_public_holiday(date(2026, 12, 25), holiday_country(None, None, None, "US"))
+
+
+def test_the_country_of_a_zone() -> None:
+    # RECOUP_COMPANY_COUNTRY defaults to the country of the company's time zone.
+    from recoup.kernel.zones import zone_country
+
+    assert zone_country("America/New_York") == "US"
+    assert zone_country("Europe/Berlin") == "DE"
+    assert zone_country("UTC") is None
+
+
 def test_add_business_days() -> None:
     thursday = date(2026, 7, 2)
     assert add_business_days(thursday, 1, "US", None) == date(2026, 7, 6)
@@ -309,3 +329,23 @@ def test_add_business_days() -> None:
     six_day_week = frozenset(range(6))
     assert add_business_days(date(2026, 3, 6), 1, None, None, six_day_week) == date(2026, 3, 7)
     assert is_business_day(date(2026, 3, 9)) and not is_business_day(date(2026, 3, 8))
+
+
+# --- the zone tables are data ----------------------------------------------------------------
+
+
+def test_zone_tables_are_package_data() -> None:
+    # The tables live in recoup/kernel/data/zones.toml: an installed wheel without it would
+    # fail at import, so the packaging rule must match the file.
+    import fnmatch
+    import importlib.resources
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["recoup.kernel"]
+    assert any(fnmatch.fnmatch("data/zones.toml", pattern) for pattern in patterns)
+    data = tomllib.loads(importlib.resources.files("recoup.kernel").joinpath("data", "zones.toml").read_text(encoding="utf-8"))
+    assert data["regions"]["US"]["IL"] == "America/Chicago"
+    assert zone_for_region("US-IL") == "America/Chicago"
+    assert zone_for_region("IL", "US") == "America/Chicago"

@@ -107,6 +107,27 @@ def test_why_not_explains_each_absence(imported: None) -> None:
     assert why("BER-1")["on_list"] is True
 
 
+def test_a_customer_without_a_country_keeps_the_companys_holidays(imported: None, settings) -> None:
+    # NOP-1 has no country, region or phone. Friday 25 Dec 2026, 15:30 UTC is 10:30 in New York
+    # (the company's zone): an ordinary Friday morning but for Christmas in the company's country.
+    settings.RECOUP_COMPANY_COUNTRY = "US"
+    christmas = "2026-12-25T15:30:00+00:00"
+    out = io.StringIO()
+    call_command("worklist", "--at", christmas, "--json", stdout=out)
+    assert "NOP-1" not in [e["customer_ref"] for e in json.loads(out.getvalue())["entries"]]
+    out = io.StringIO()
+    call_command("worklist", "--at", christmas, "--json", "--why-not", "NOP-1", stdout=out)
+    assert "Christmas" in json.loads(out.getvalue())["explanation"]
+    # The Monday after is an ordinary day there; so is Christmas for a company in a country without it.
+    out = io.StringIO()
+    call_command("worklist", "--at", "2026-12-28T15:30:00+00:00", "--json", stdout=out)
+    assert "NOP-1" in [e["customer_ref"] for e in json.loads(out.getvalue())["entries"]]
+    settings.RECOUP_COMPANY_COUNTRY = "JP"
+    out = io.StringIO()
+    call_command("worklist", "--at", christmas, "--json", stdout=out)
+    assert "NOP-1" in [e["customer_ref"] for e in json.loads(out.getvalue())["entries"]]
+
+
 def test_an_activity_or_promise_updates_the_entry_at_once(imported: None) -> None:
     services.rebuild(at=T)
     berlin = Customer.objects.get(customer_ref="BER-1")

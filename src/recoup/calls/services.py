@@ -26,7 +26,7 @@ from recoup.disputes.services import open_dispute
 from recoup.kernel.calendar import at_local
 from recoup.ledger import services as ledger_services
 from recoup.ledger.models import Contact, Customer, Invoice
-from recoup.ledger.selectors import customer_zone
+from recoup.ledger.selectors import customer_holiday_country, customer_zone
 from recoup.promises.models import Promise
 from recoup.promises.services import make_promise
 from recoup.worklist import services as worklist
@@ -41,10 +41,10 @@ class OutcomeError(ValueError):
 class ToneFlagged(Exception):
     """The notes were flagged; the collector may reword them or save anyway."""
 
-    def __init__(self, flags: list[Any], suggestion: str) -> None:
+    def __init__(self, flags: list[Any], suggestion: str | None) -> None:
         super().__init__(f"{len(flags)} phrase(s) flagged by the tone check")
         self.flags = flags
-        self.suggestion = suggestion
+        self.suggestion = suggestion  # None: no rewording passes the check, so none is offered
 
 
 @dataclass
@@ -188,7 +188,7 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
             at=at,
             zone=checked.zone,
             hours=worklist.hours_for(customer),
-            country=customer.country or None,
+            country=customer_holiday_country(customer),
             subdivision=customer.region or None,
             callback_at=checked.callback_at,
             promised_date=data.promised_date,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -60,9 +62,41 @@ def seed_fx_rates(*, as_of: dt.date, home: str) -> int:
     return len(rows)
 
 
+@dataclass
+class _History:
+    """What is written, collected first so that it is saved in one transaction."""
+
+    activities: list[Activity] = field(default_factory=list)
+    promises: list[tuple[Promise, list[int]]] = field(default_factory=list)
+    disputes: list[tuple[Dispute, list[int]]] = field(default_factory=list)
+    plans: list[tuple[PaymentPlan, list[Instalment]]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "activities": len(self.activities),
+            "promises": len(self.promises),
+            "disputes": len(self.disputes),
+            "plans": len(self.plans),
+        }
+
+    def save(self) -> None:
+        with transaction.atomic():
+            Activity.objects.bulk_create(self.activities, batch_size=2_000)
+            for promise, invoice_ids in self.promises:
+                promise.save()
+                promise.invoices.set(invoice_ids)
+            for dispute, invoice_ids in self.disputes:
+                dispute.save()
+                dispute.invoices.set(invoice_ids)
+            for plan, instalments in self.plans:
+                plan.save()
+                for instalment in instalments:
+                    instalment.plan = plan
+                Instalment.objects.bulk_create(instalments)
+
+
 def _add_promise(
-    promises: list[tuple[Promise, list[int]]],
-    activities: list[Activity],
+    history: _History,
     rng: random.Random,
     customer: Customer,
     user: Any,
@@ -84,17 +118,13 @@ def _add_promise(
         created_at=created,
         **judged,
     )
-    promises.append((row, [i.pk for i in invoices]))
+    history.promises.append((row, [i.pk for i in invoices]))
     if note:
-        activities.append(Activity(customer=customer, user=user, at=created, outcome=Outcome.PROMISE_TO_PAY, notes=note))
+        history.activities.append(Activity(customer=customer, user=user, at=created, outcome=Outcome.PROMISE_TO_PAY, notes=note))
 
 
-def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
-    if Activity.objects.exists():
-        return {"activities": 0, "promises": 0, "disputes": 0, "plans": 0}
-    rng = random.Random(seed * 7919 + as_of.toordinal())
-    # Everyone who takes calls, inactive ones too: the history is of the past.
-    callers = list(User.objects.filter(role__in=CALLER_ROLES).order_by("pk"))
+def _sample(as_of: dt.date, rng: random.Random) -> Sequence[Mapping[str, Any]]:
+    """Customers with overdue invoices, at most ``MAX_CUSTOMERS``, in a shuffled order."""
     owed = (
         Invoice.objects.filter(open_amount__gt=0, kind=Invoice.Kind.INVOICE, due_date__lt=as_of)
         .values("customer_id")
@@ -103,122 +133,118 @@ def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
     )
     rows = list(owed[: MAX_CUSTOMERS * 2])
     rng.shuffle(rows)
-    rows = rows[:MAX_CUSTOMERS]
+    return rows[:MAX_CUSTOMERS]
+
+
+def _earlier_attempts(history: _History, rng: random.Random, customer: Customer, user: Any, as_of: dt.date) -> None:
+    for back in sorted(rng.sample(range(3, 40), k=rng.randint(1, 3)), reverse=True):
+        outcome = rng.choice([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.CONVERSATION, Outcome.NO_ANSWER])
+        history.activities.append(
+            Activity(
+                customer=customer,
+                user=user,
+                channel=Channel.CALL,
+                at=_at(as_of - dt.timedelta(days=back), 15, rng),
+                outcome=outcome,
+                notes="Left a message with reception." if outcome == Outcome.VOICEMAIL else "",
+            )
+        )
+
+
+def _promise_situation(
+    history: _History, situation: float, rng: random.Random, customer: Customer, user: Any, same: list[Invoice], as_of: dt.date
+) -> None:
+    if situation < 0.15:  # an open promise for next week: off the list until then
+        made, promised = as_of - dt.timedelta(days=2), as_of + dt.timedelta(days=5)
+        _add_promise(history, rng, customer, user, same, made, promised, "Promised to pay the oldest invoices next week.")
+    elif situation < 0.27:  # a promise broken in the last few days
+        made = as_of - dt.timedelta(days=12)
+        broken_on = as_of - dt.timedelta(days=rng.randint(1, 4))
+        _add_promise(
+            history,
+            rng,
+            customer,
+            user,
+            same,
+            made,
+            made + dt.timedelta(days=5),
+            "Promised payment by the end of the week.",
+            status=PromiseStatus.BROKEN,
+            resolved_on=broken_on,
+        )
+    else:  # a promise due today
+        _add_promise(history, rng, customer, user, same, as_of - dt.timedelta(days=6), as_of)
+
+
+def _dispute_situation(
+    history: _History, situation: float, rng: random.Random, customer: Customer, user: Any, invoice: Invoice, as_of: dt.date
+) -> None:
+    if situation < 0.45:  # an open dispute on one invoice
+        dispute = Dispute(
+            customer=customer,
+            reason=rng.choice(["pricing", "quantity", "not_received"]),
+            amount=invoice.open_amount,
+            currency=invoice.currency,
+            owner=user,
+            opened_on=as_of - dt.timedelta(days=8),
+            sla_due=as_of + dt.timedelta(days=2),
+            created_by=user,
+        )
+    else:  # a dispute resolved this week: time to collect
+        dispute = Dispute(
+            customer=customer,
+            reason="pricing",
+            amount=invoice.open_amount,
+            currency=invoice.currency,
+            owner=user,
+            status=Dispute.Status.REJECTED,
+            resolution=Dispute.Resolution.REJECTED,
+            opened_on=as_of - dt.timedelta(days=30),
+            resolved_on=as_of - dt.timedelta(days=3),
+            created_by=user,
+        )
+    history.disputes.append((dispute, [invoice.pk]))
+
+
+def _situation(history: _History, situation: float, rng: random.Random, customer: Customer, user: Any, as_of: dt.date) -> None:
+    """Where the customer stands today: a promise, a dispute, a plan, or just the calls."""
+    invoices = list(
+        Invoice.objects.filter(customer=customer, open_amount__gt=0, kind=Invoice.Kind.INVOICE).order_by("due_date")[:3]
+    )
+    if not invoices:
+        return
+    currency = invoices[0].currency
+    same = [i for i in invoices if i.currency == currency]
+    if situation < 0.35:
+        _promise_situation(history, situation, rng, customer, user, same, as_of)
+    elif situation < 0.52:
+        _dispute_situation(history, situation, rng, customer, user, same[0], as_of)
+    elif situation < 0.58:  # a payment plan with an instalment due tomorrow
+        plan = PaymentPlan(
+            customer=customer, currency=currency, created_by=user, created_at=_at(as_of - dt.timedelta(days=20), 10, rng)
+        )
+        third = max(1, sum(i.open_amount for i in same) // 3)
+        history.plans.append((plan, [Instalment(due_date=as_of + dt.timedelta(days=1 + 30 * k), amount=third) for k in range(3)]))
+
+
+def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
+    history = _History()
+    if Activity.objects.exists():
+        return history.counts()
+    rng = random.Random(seed * 7919 + as_of.toordinal())
+    # Everyone who takes calls, inactive ones too: the history is of the past.
+    callers = list(User.objects.filter(role__in=CALLER_ROLES).order_by("pk"))
+    rows = _sample(as_of, rng)
     customers = Customer.objects.in_bulk([r["customer_id"] for r in rows])
-    activities: list[Activity] = []
-    promises: list[tuple[Promise, list[int]]] = []
-    disputes: list[tuple[Dispute, list[int]]] = []
-    plans: list[tuple[PaymentPlan, list[Instalment]]] = []
     for row in rows:
         customer = customers[row["customer_id"]]
         user = customer.collector or (rng.choice(callers) if callers else None)
         situation = rng.random()
         # A few earlier attempts for everyone in the sample.
-        for back in sorted(rng.sample(range(3, 40), k=rng.randint(1, 3)), reverse=True):
-            outcome = rng.choice([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.CONVERSATION, Outcome.NO_ANSWER])
-            activities.append(
-                Activity(
-                    customer=customer,
-                    user=user,
-                    channel=Channel.CALL,
-                    at=_at(as_of - dt.timedelta(days=back), 15, rng),
-                    outcome=outcome,
-                    notes="Left a message with reception." if outcome == Outcome.VOICEMAIL else "",
-                )
-            )
-        invoices = list(
-            Invoice.objects.filter(customer=customer, open_amount__gt=0, kind=Invoice.Kind.INVOICE).order_by("due_date")[:3]
-        )
-        if not invoices:
-            continue
-        currency = invoices[0].currency
-        same = [i for i in invoices if i.currency == currency]
-        amount = sum(i.open_amount for i in same)
-
-        if situation < 0.15:  # an open promise for next week: off the list until then
-            _add_promise(
-                promises,
-                activities,
-                rng,
-                customer,
-                user,
-                same,
-                as_of - dt.timedelta(days=2),
-                as_of + dt.timedelta(days=5),
-                "Promised to pay the oldest invoices next week.",
-            )
-        elif situation < 0.27:  # a promise broken in the last few days
-            made = as_of - dt.timedelta(days=12)
-            broken_on = as_of - dt.timedelta(days=rng.randint(1, 4))
-            _add_promise(
-                promises,
-                activities,
-                rng,
-                customer,
-                user,
-                same,
-                made,
-                made + dt.timedelta(days=5),
-                "Promised payment by the end of the week.",
-                status=PromiseStatus.BROKEN,
-                resolved_on=broken_on,
-            )
-        elif situation < 0.35:  # a promise due today
-            _add_promise(promises, activities, rng, customer, user, same, as_of - dt.timedelta(days=6), as_of)
-        elif situation < 0.45:  # an open dispute on one invoice
-            disputes.append(
-                (
-                    Dispute(
-                        customer=customer,
-                        reason=rng.choice(["pricing", "quantity", "not_received"]),
-                        amount=same[0].open_amount,
-                        currency=currency,
-                        owner=user,
-                        opened_on=as_of - dt.timedelta(days=8),
-                        sla_due=as_of + dt.timedelta(days=2),
-                        created_by=user,
-                    ),
-                    [same[0].pk],
-                )
-            )
-        elif situation < 0.52:  # a dispute resolved this week: time to collect
-            disputes.append(
-                (
-                    Dispute(
-                        customer=customer,
-                        reason="pricing",
-                        amount=same[0].open_amount,
-                        currency=currency,
-                        owner=user,
-                        status=Dispute.Status.REJECTED,
-                        resolution=Dispute.Resolution.REJECTED,
-                        opened_on=as_of - dt.timedelta(days=30),
-                        resolved_on=as_of - dt.timedelta(days=3),
-                        created_by=user,
-                    ),
-                    [same[0].pk],
-                )
-            )
-        elif situation < 0.58:  # a payment plan with an instalment due tomorrow
-            plan = PaymentPlan(
-                customer=customer, currency=currency, created_by=user, created_at=_at(as_of - dt.timedelta(days=20), 10, rng)
-            )
-            third = max(1, amount // 3)
-            plans.append((plan, [Instalment(due_date=as_of + dt.timedelta(days=1 + 30 * k), amount=third) for k in range(3)]))
-    with transaction.atomic():
-        Activity.objects.bulk_create(activities, batch_size=2_000)
-        for promise, invoice_ids in promises:
-            promise.save()
-            promise.invoices.set(invoice_ids)
-        for dispute, invoice_ids in disputes:
-            dispute.save()
-            dispute.invoices.set(invoice_ids)
-        for plan, instalments in plans:
-            plan.save()
-            for instalment in instalments:
-                instalment.plan = plan
-            Instalment.objects.bulk_create(instalments)
-    return {"activities": len(activities), "promises": len(promises), "disputes": len(disputes), "plans": len(plans)}
+        _earlier_attempts(history, rng, customer, user, as_of)
+        _situation(history, situation, rng, customer, user, as_of)
+    history.save()
+    return history.counts()
 
 
 __all__: list[Any] = ["seed_history"]

@@ -33,7 +33,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from recoup.kernel.calendar import ResolvedZone, resolve_timezone
+from recoup.kernel.calendar import ResolvedZone, holiday_country, resolve_timezone
+from recoup.kernel.phone import InvalidPhone, normalize_phone, phone_country
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
 
 # Public sort keys → ORM ordering. The primary key breaks ties so pagination is stable.
@@ -185,6 +186,16 @@ def recent_payments(customer: Customer, limit: int = 20) -> list[Payment]:
     return list(
         Payment.objects.filter(customer=customer).order_by("-received_on", "-pk").prefetch_related("allocations__invoice")[:limit]
     )
+
+
+def customer_holiday_country(customer: Customer) -> str:
+    """Whose public holidays the customer keeps: theirs, their region's, their phone's, else the company's."""
+    number = customer.contacts.exclude(phone="").order_by("-is_primary", "pk").values_list("phone", flat=True).first()
+    try:
+        by_phone = phone_country(normalize_phone(number, None)) if number else None
+    except InvalidPhone:
+        by_phone = None
+    return holiday_country(customer.country, customer.region, by_phone, settings.RECOUP_COMPANY_COUNTRY)
 
 
 def customer_zone(customer: Customer) -> ResolvedZone:

@@ -22,7 +22,7 @@ from recoup.analytics.frames import PPB
 from recoup.database import columnar
 from recoup.database.columnar import Reader
 from recoup.disputes import selectors as dispute_selectors
-from recoup.kernel.calendar import country_zones, resolve_timezone
+from recoup.kernel.calendar import country_zones, holiday_country, resolve_timezone
 from recoup.kernel.money import UnknownCurrency, currency_exponent
 from recoup.ledger import frames as ledger_frames
 from recoup.ledger.frames import latest_rates, ledger_size
@@ -152,13 +152,14 @@ def load(
     return {"items": items.select(list(ITEM_FACTS)), "customers": frame, "home": home}
 
 
-def resolve_zones(customers: pl.DataFrame, default: str | None = None) -> pl.DataFrame:
+def resolve_zones(customers: pl.DataFrame, default: str | None = None, company_country: str | None = None) -> pl.DataFrame:
     """``zone``, ``holiday_country`` and ``subdivision`` per customer (DESIGN §4's order).
 
     Resolution runs once per distinct (timezone, region, country[, phone]): the phone is only
     consulted for customers whose explicit zone, region and country leave it open.
     """
     default = default or settings.RECOUP_DEFAULT_TIMEZONE
+    company_country = company_country or settings.RECOUP_COMPANY_COUNTRY
     from recoup.kernel.phone import InvalidPhone, normalize_phone, phone_country
 
     keys = customers.select("customer_id", "timezone", "region", "country", "primary_phone", "phone")
@@ -203,8 +204,7 @@ def resolve_zones(customers: pl.DataFrame, default: str | None = None) -> pl.Dat
                         explicit=explicit or None, region=region or None, country=country or None, phone=number, default=default
                     ).zone
         zones.append(zone)
-        # Holidays follow the customer's country; without one, the phone number's country.
-        countries.append((country or None) or phone_country_of(number, None))
+        countries.append(holiday_country(country, region, phone_country_of(number, None), company_country))
     return customers.with_columns(
         zone=pl.Series(zones, dtype=pl.String),
         holiday_country=pl.Series(countries, dtype=pl.String),

@@ -28,7 +28,7 @@ from recoup.kernel.money import money_formatter
 from recoup.ledger.clock import business_date
 from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Customer
-from recoup.ledger.selectors import customer_zone
+from recoup.ledger.selectors import customer_holiday_country, customer_zone
 from recoup.promises.models import Promise, PromiseStatus
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
@@ -314,7 +314,9 @@ def follow_up_broken_promises(*, now: dt.datetime) -> int:
         if user is None:
             continue
         zone = customer_zone(customer).zone
-        follow = next_follow_up("no_answer", at=now, zone=zone, hours=hours_for(customer), country=customer.country or None)
+        follow = next_follow_up(
+            "no_answer", at=now, zone=zone, hours=hours_for(customer), country=customer_holiday_country(customer)
+        )
         if follow is None:
             continue
         follow = FollowUp("call", follow.due_at, f"Follow up the promise broken on {promise.resolved_on:%d %b}")
