@@ -148,3 +148,27 @@ def test_a_promise_at_the_shown_amount_is_saved(page, live_server, world) -> Non
     page.wait_for_load_state()
     assert "Promise to pay logged" in page.locator(".messages").inner_text()
     assert Promise.objects.get().amount == 2_200_000
+
+
+def test_a_callback_for_tomorrow_takes_the_customer_off_todays_list(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    _all_callable_now()
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/worklist/")
+    first = page.locator("table.worklist tbody tr").first.locator("td a").first.inner_text()
+    page.get_by_role("link", name=first).click()
+    page.wait_for_url(re.compile(r"/calls/\d+/"))
+    page.locator("#callback-detail summary").click()
+    page.get_by_role("button", name="Schedule callback").click()  # tomorrow 10:00, the form's default
+    page.wait_for_load_state()
+    assert "Callback requested logged" in page.locator(".messages").inner_text()
+    page.goto(f"{live_server.url}/worklist/")
+    assert first not in page.locator("table.worklist").inner_text()
+    _all_callable_now()
+    page.locator("#start-calling").click()
+    page.wait_for_url(re.compile(r"/calls/\d+/\?dial=1"))
+    assert page.locator("h1").first.inner_text() != first
+    # The customer page says why they are not on today's list.
+    from recoup.worklist.models import WorklistEntry
+
+    entry = WorklistEntry.objects.get(customer__name=first)
+    assert entry.exclusion == "callback" and "A callback is agreed for" in entry.detail

@@ -133,15 +133,59 @@ def test_dispute_and_callback(client, team, acme) -> None:
 
 def test_incomplete_outcomes_are_refused_whole(client, team, acme) -> None:
     client.force_login(team["collector"])
+    response = client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "promise_to_pay", "promise_amount": "", "invoices": []})
+    assert response.status_code == 422 and "Choose the invoices it is about" in response.content.decode()
     response = client.post(
-        f"/calls/{acme.pk}/outcome/", {"outcome": "promise_to_pay", "promise_amount": "", "invoices": [_inv("INV-1")]}
+        f"/calls/{acme.pk}/outcome/", {"outcome": "promise_to_pay", "promise_amount": "0", "invoices": [_inv("INV-1")]}
     )
     assert response.status_code == 422 and "Enter the promised amount" in response.content.decode()
     response = client.post(
         f"/calls/{acme.pk}/outcome/", {"outcome": "promise_to_pay", "promise_amount": "abc", "invoices": [_inv("INV-1")]}
     )
-    assert response.status_code == 422
+    assert response.status_code == 422 and "The promised amount: cannot read" in response.content.decode()
     assert not Activity.objects.exists() and not Promise.objects.exists()
+
+
+SOON = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("typed", "refusal"),
+    [
+        # The page writes amounts as en_US does: "1.234,56" is not one thousand two hundred euros.
+        ("1.234,56", "thousands separator in the wrong place"),
+        ("12.345", "more decimals than EUR allows"),
+    ],
+)
+def test_amounts_are_read_as_the_page_writes_them_or_refused(client, team, acme, typed: str, refusal: str) -> None:
+    # Issue 11 item 3: "1.234,56" EUR was saved as 1.23 and "12.345" as 12.35.
+    client.force_login(team["collector"])
+    response = client.post(
+        f"/calls/{acme.pk}/outcome/", {"outcome": "promise_to_pay", "promise_amount": typed, "invoices": [_inv("INV-1")]}
+    )
+    assert response.status_code == 422 and refusal in response.content.decode()
+    assert not Promise.objects.exists()
+
+
+def test_an_amount_with_grouping_is_read_exactly(client, team, acme) -> None:
+    client.force_login(team["collector"])
+    response = client.post(
+        f"/calls/{acme.pk}/outcome/",
+        {"outcome": "promise_to_pay", "promise_amount": "1,234.56", "promised_date": SOON, "invoices": [_inv("INV-1")]},
+    )
+    assert response.status_code == 302
+    assert Promise.objects.get().amount == 123_456
+
+
+def test_a_promise_left_at_the_shown_amount_is_for_the_chosen_invoices(client, team, acme) -> None:
+    # Issue 11 item 4: the amount field shows the overdue total; leaving it was refused.
+    client.force_login(team["collector"])
+    response = client.post(
+        f"/calls/{acme.pk}/outcome/",
+        {"outcome": "promise_to_pay", "promise_amount": "", "promised_date": SOON, "invoices": [_inv("INV-1"), _inv("INV-2")]},
+    )
+    assert response.status_code == 302
+    assert Promise.objects.get().amount == 1_500_000
 
 
 def test_an_aggressive_note_is_flagged_and_saving_anyway_records_it(client, team, acme) -> None:

@@ -28,6 +28,7 @@ from recoup.ledger import frames as ledger_frames
 from recoup.ledger.frames import latest_rates, ledger_size
 from recoup.prediction import selectors as prediction
 from recoup.promises import selectors as promise_selectors
+from recoup.worklist import selectors
 from recoup.worklist.rules import CUSTOMER_FACTS, ITEM_FACTS
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
@@ -99,6 +100,7 @@ def load(
         promises = promise_selectors.promise_facts(read, customer_id=customer_id)
         disputes = dispute_selectors.dispute_facts(read, customer_id=customer_id)
         instalments = promise_selectors.plan_facts(read, customer_id=customer_id)
+        callbacks = selectors.callback_facts(read, now=now, customer_id=customer_id)
         late = None
         if late_within_days is not None:
             late = ledger_frames.late_payers(read, as_of=as_of, due_within_days=late_within_days, customer_id=customer_id)
@@ -131,6 +133,7 @@ def load(
         epoch("last_conversation").alias("last_conversation_at"),
         "calls_last_7_days",
     )
+    callbacks = callbacks.select("customer_id", epoch("next_callback").alias("next_callback_at"))
     frame = customers
     for other in (
         chosen.select("customer_id", "contact_id", "contact_name", "phone"),
@@ -140,6 +143,7 @@ def load(
         promises,
         disputes,
         instalments,
+        callbacks,
     ):
         frame = frame.join(other, on="customer_id", how="left")
     if late is not None:

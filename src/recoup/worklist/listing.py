@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 
+from recoup.kernel import localtime
 from recoup.kernel.calendar import CONSUMER_HOURS, BusinessHours, call_window, holiday_name, local_time
 from recoup.worklist.capacity import Assignment, Caller, Candidate, assign
 from recoup.worklist.rules import OBJECTIVES, StrategySpec, choose_objective, exclusion_text, reason_text
@@ -48,6 +49,8 @@ _TEXT_COLUMNS = frozenset(
         "fired",
         "status",
         "exclusion",
+        "next_callback_at",
+        "zone",
         "closed",
         "assigned_status",
         "oldest_overdue_days",
@@ -228,7 +231,10 @@ def assemble(
         objectives.append(objective)
         objective_texts.append(objective_text(objective, row, money))
         status = row["status"]
-        if status == "excluded":
+        if status == "excluded" and row["exclusion"] == "callback" and row.get("next_callback_at"):
+            when = localtime.day_and_clock(row["next_callback_at"], row.get("zone") or "UTC")
+            details.append(f"A callback is agreed for {when} (the customer's time)")
+        elif status == "excluded":
             details.append(exclusion_text(row["exclusion"], spec))
         elif status == "no_window":
             details.append(row["closed"] or "No call window today")

@@ -74,6 +74,7 @@ def reason_text(rule: RuleSpec, row: Mapping[str, Any], money: Callable[[int], s
 
 EXCLUSION_TEXT: dict[str, str] = {
     "on_hold": "The account is on hold or with an agency",
+    "callback": "A callback is agreed for later",
     "all_disputed": "Every open item is disputed",
     "open_promise": "An open promise to pay is not yet due",
     "recently_contacted": "Reached recently (strategy: no new call within {days} days of a contact)",

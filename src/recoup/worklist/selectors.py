@@ -6,9 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from django.db.models import Q, QuerySet
 
 from recoup.accounts.selectors import sees_whole_team
+from recoup.database import sql
+from recoup.database.columnar import Reader
 from recoup.ledger.models import Customer
 from recoup.worklist.models import ON_LIST, EntryStatus, Strategy, WorklistEntry
 
@@ -106,3 +109,14 @@ def strategies() -> QuerySet[Strategy]:
 
 def strategy(pk: int) -> Strategy | None:
     return Strategy.objects.filter(pk=pk).first()
+
+
+def callback_facts(read: Reader, *, now: dt.datetime, customer_id: int | None = None) -> pl.DataFrame:
+    """Per customer: when the earliest callback they agreed to, still ahead of ``now``, is due."""
+    return read(
+        f"SELECT customer_id, MIN({sql.epoch('due_at')}) AS next_callback FROM worklist_task"
+        f" WHERE status = 'open' AND kind = 'callback' AND due_at > {sql.instant(now)}"
+        + sql.for_customer("customer_id", customer_id)
+        + " GROUP BY customer_id",
+        {"customer_id": pl.Int64, "next_callback": pl.Int64},
+    )

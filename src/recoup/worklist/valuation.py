@@ -56,6 +56,7 @@ CUSTOMER_FACTS: dict[str, Any] = {
     "last_attempt_at": pl.Datetime("us", "UTC"),
     "last_conversation_at": pl.Datetime("us", "UTC"),
     "calls_last_7_days": pl.Int64,
+    "next_callback_at": pl.Datetime("us", "UTC"),  # the earliest callback agreed for later
 }
 
 
@@ -136,6 +137,8 @@ def exclusion_columns(spec: StrategySpec, as_of: dt.date, now: dt.datetime) -> l
     out: list[tuple[str, pl.Expr]] = []
     if ex.on_hold:
         out.append(("on_hold", col("status").is_in(["on_hold", "with_agency"])))
+    # Not a strategy's choice: the customer asked to be called at a time, so not before it.
+    out.append(("callback", col("next_callback_at").is_not_null() & (col("next_callback_at") > now)))
     if ex.all_disputed:
         out.append(("all_disputed", col("all_disputed")))
     if ex.open_promise:
