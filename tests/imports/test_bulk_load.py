@@ -13,7 +13,7 @@ from django.db import connection
 
 from recoup.imports.errors import ImportRejected
 from recoup.imports.services import import_file
-from recoup.ledger import bulk
+from recoup.database import bulk
 from recoup.ledger.models import Customer, Invoice
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ Each import runs in one transaction and is all-or-nothing: any bad row rejects t
 every bad row reported, unless `skip_invalid`, which applies the good rows and writes the bad
 ones to an error file. Rows are matched to the ledger by their ref, so importing the same file
 again changes nothing, and a changed row updates its record. Work is columnar (Polars) and
-writes go through `ledger.bulk`; the ORM is not used per row.
+writes go through `database.bulk`; the ORM is not used per row.
 """
 
 from __future__ import annotations
