@@ -19,6 +19,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from recoup.audit.services import bulk_insert_frame
 from recoup.database.bulk import fetch_frame
+from recoup.imports.errors import RowError
 from recoup.imports.mapping import Mapping
 from recoup.imports.parsing import Checker
 from recoup.kernel.money import UnknownCurrency, currency_exponent
@@ -38,6 +39,11 @@ class Job:
     actor_label: str
     progress: Callable[[str, int, int], None] | None = None
     run_id: int | None = None
+    # Cells the reader could not take as values (an XLSX formula without a cached value).
+    read_errors: list[RowError] = field(default_factory=list)
+
+    def checker(self) -> Checker:
+        return Checker(self.source_names, self.read_errors)
 
     def report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -52,13 +58,18 @@ class Prepared:
 
 @dataclass
 class Plan:
+    """Records (not rows) to create and update, and how many are unchanged. `merged`: rows of
+    the file that went into the record of an earlier row (the further invoices one payment
+    settles, the further lines of one invoice), so that every row is counted exactly once."""
+
     created: pl.DataFrame
     updated: pl.DataFrame
     unchanged: int
+    merged: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def counts(self) -> tuple[int, int, int]:
-        return self.created.height, self.updated.height, self.unchanged
+    def counts(self) -> tuple[int, int, int, int]:
+        return self.created.height, self.updated.height, self.unchanged, self.merged
 
 
 class Handler(Protocol):

@@ -23,12 +23,16 @@ from recoup.imports.entities.base import (
 from recoup.imports.parsing import Checker, duplicates, max_length, parse_bool, require_present
 from recoup.kernel.phone import InvalidPhone, normalize_phone
 
+DIALABLE = "__dialable"
+UNDIALABLE_MAX = 100  # Contact.undialable_phone
+
 # The ledger_contact columns an import writes (besides id, the timestamps and the run).
 CONTACT_COLUMNS = [
     "customer_id",
     "name",
     "role",
     "phone",
+    "undialable_phone",
     "email",
     "is_primary",
     "do_not_call",
@@ -40,34 +44,48 @@ CONTACT_COLUMNS = [
 
 
 def normalise_phones(frame: pl.DataFrame, check: Checker, column: str, region_column: str) -> pl.DataFrame:
-    """Phones to E.164, read in the customer's country when written without a country code."""
+    """Phones to E.164, read in the customer's country when written without a country code.
+
+    A number that is not valid there does not set its row aside: it is kept as written and
+    marked not dialable (`__dialable`), with a warning naming its line and column.
+    """
     if column not in frame.columns:
-        return frame.with_columns(pl.lit("").alias(column))
-    values = frame.select(pl.col(column), pl.col(region_column), pl.col(LINE)).to_dicts()
-    normalised: list[str | None] = []
+        return frame.with_columns(pl.lit("").alias(column), pl.lit(True).alias(DIALABLE))
+    max_length(frame, check, {column: UNDIALABLE_MAX})
+    recorded: list[str] = []
+    dialable: list[bool] = []
     problems: list[tuple[int, str, str]] = []
-    for row in values:
-        raw = row[column]
+    for raw, region, line in frame.select(pl.col(column), pl.col(region_column), pl.col(LINE)).iter_rows():
         if raw is None:
-            normalised.append("")
+            recorded.append("")
+            dialable.append(True)
             continue
         try:
-            normalised.append(normalize_phone(raw, row[region_column] or None))
+            recorded.append(normalize_phone(raw, region or None))
+            dialable.append(True)
         except InvalidPhone as exc:
-            normalised.append(None)
-            problems.append((row[LINE], raw, getattr(exc, "reason", None) or str(exc)))
+            recorded.append(raw)
+            dialable.append(False)
+            problems.append((line, raw, f"{exc.reason}; imported as written, marked not dialable"))
     if problems:
-        check.add(
-            pl.DataFrame(
-                {
-                    "line": [p[0] for p in problems],
-                    "column": [check.name(column)] * len(problems),
-                    "value": [p[1] for p in problems],
-                    "reason": [p[2] for p in problems],
-                }
-            )
+        check.warn(
+            pl.DataFrame(problems, schema={LINE: pl.Int64, "value": pl.String, "reason": pl.String}, orient="row"),
+            pl.lit(True),
+            column,
+            pl.col("reason"),
+            value=pl.col("value"),
         )
-    return frame.with_columns(pl.Series(column, normalised, dtype=pl.String))
+    return frame.with_columns(pl.Series(column, recorded, dtype=pl.String), pl.Series(DIALABLE, dialable, dtype=pl.Boolean))
+
+
+def dialable_columns(column: str = "phone") -> list[pl.Expr]:
+    """The phone as the ledger keeps it: E.164 in `phone` when it can be dialled, else as
+    written in `undialable_phone` (the fingerprint and the audit see the number as recorded)."""
+    dialable = pl.col(DIALABLE)
+    return [
+        pl.when(dialable).then(pl.col(column)).otherwise(pl.lit("")).alias("phone"),
+        pl.when(dialable).then(pl.lit("")).otherwise(pl.col(column)).alias("undialable_phone"),
+    ]
 
 
 class ContactsHandler:
@@ -75,7 +93,7 @@ class ContactsHandler:
     fields = ["role", "phone", "email", "is_primary", "do_not_call", "preferred_channel", "preferred_hours", "attributes"]
 
     def prepare(self, job: Job) -> Prepared:
-        check = Checker(job.source_names)
+        check = job.checker()
         f = ensure_columns(job.frame, "role", "email", "preferred_channel", "preferred_hours")
         require_present(f, check, ["customer_ref", "name"])
         max_length(f, check, {"name": 200, "role": 100, "email": 254, "preferred_channel": 10, "preferred_hours": 100})
@@ -105,7 +123,8 @@ class ContactsHandler:
     def plan(self, job: Job, prepared: Prepared) -> Plan:
         existing = fetch_frame(
             job.connection,
-            "SELECT id, customer_id, name, import_hash, is_primary, phone, email FROM ledger_contact",
+            "SELECT id, customer_id, name, import_hash, is_primary,"
+            " CASE WHEN phone <> '' THEN phone ELSE undialable_phone END, email FROM ledger_contact",
             schema={
                 "id": pl.Int64,
                 "customer_id": pl.Int64,
@@ -130,7 +149,8 @@ class ContactsHandler:
         demote = demote.join(promoting.select("customer_id", "name"), on=["customer_id", "name"], how="anti")
         update_frame(conn, "ledger_contact", demote.select("id", pl.lit(False).alias("is_primary")))
 
-        created = plan.created.with_columns(reserve_ids(conn, "ledger_contact", plan.created.height))
+        created = plan.created.with_columns(reserve_ids(conn, "ledger_contact", plan.created.height), *dialable_columns())
+        updated = plan.updated.with_columns(dialable_columns())
         cols = ["id", *CONTACT_COLUMNS]
         insert_frame(
             conn,
@@ -140,9 +160,7 @@ class ContactsHandler:
         update_frame(
             conn,
             "ledger_contact",
-            stamp(job, plan.updated, created=False).select(
-                [c for c in cols if c not in ("customer_id", "name")] + ["updated_at"]
-            ),
+            stamp(job, updated, created=False).select([c for c in cols if c not in ("customer_id", "name")] + ["updated_at"]),
         )
         after = ["customer_ref", "name", *[c for c in self.fields if c != "attributes"]]
         before = pl.struct(
@@ -154,15 +172,15 @@ class ContactsHandler:
 
 def write_primary_contacts(job: Job, touched: pl.DataFrame) -> None:
     """`phone`/`email` in a customers file are the primary contact's: create or update it."""
-    wanted = touched.filter((pl.col("phone") != "") | (pl.col("email") != "")).rename(
-        {"id": "customer_id", "contact_name": "name"}
-    )
+    wanted = touched.with_columns(dialable_columns()).rename({"id": "customer_id", "contact_name": "name"})
+    wanted = wanted.filter((pl.col("phone") != "") | (pl.col("undialable_phone") != "") | (pl.col("email") != ""))
     if wanted.height == 0:
         return
+    numbers = ["phone", "undialable_phone", "email"]
     existing = fetch_frame(
         job.connection,
-        "SELECT id, customer_id, name, phone, email FROM ledger_contact WHERE is_primary",
-        schema={"id": pl.Int64, "customer_id": pl.Int64, "name_old": pl.String, "phone_old": pl.String, "email_old": pl.String},
+        f"SELECT id, customer_id, name, {', '.join(numbers)} FROM ledger_contact WHERE is_primary",
+        schema={"id": pl.Int64, "customer_id": pl.Int64, "name_old": pl.String, **{f"{c}_old": pl.String for c in numbers}},
     )
     joined = wanted.join(existing, on="customer_id", how="left")
     new = joined.filter(pl.col("id").is_null()).drop("id")
@@ -172,8 +190,7 @@ def write_primary_contacts(job: Job, touched: pl.DataFrame) -> None:
         "customer_id",
         "name",
         pl.lit("accounts payable").alias("role"),
-        "phone",
-        "email",
+        *numbers,
         pl.lit(True).alias("is_primary"),
         pl.lit(False).alias("do_not_call"),
         pl.lit("").alias("preferred_channel"),
@@ -185,16 +202,10 @@ def write_primary_contacts(job: Job, touched: pl.DataFrame) -> None:
         "import_run_id",
     )
     insert_frame(job.connection, "ledger_contact", rows)
-    changed = joined.filter(
-        pl.col("id").is_not_null()
-        & (
-            (pl.col("name") != pl.col("name_old"))
-            | (pl.col("phone") != pl.col("phone_old"))
-            | (pl.col("email") != pl.col("email_old"))
-        )
-    )
+    differs = [pl.col(c) != pl.col(f"{c}_old") for c in ("name", *numbers)]
+    changed = joined.filter(pl.col("id").is_not_null() & pl.any_horizontal(differs))
     update_frame(
         job.connection,
         "ledger_contact",
-        stamp(job, changed, created=False).select("id", "name", "phone", "email", "updated_at"),
+        stamp(job, changed, created=False).select("id", "name", *numbers, "updated_at"),
     )

@@ -6,7 +6,7 @@ import polars as pl
 
 from recoup.database.bulk import delete_ids, fetch_frame, insert_frame
 from recoup.imports.entities.base import Job, Plan, stamp
-from recoup.imports.parsing import Checker
+from recoup.imports.parsing import Checker, major_text
 from recoup.ledger.balances import recompute_balances
 
 
@@ -53,7 +53,7 @@ def check_credits(check: Checker, credits: pl.DataFrame, existing: pl.DataFrame,
         c,
         pl.col("amount") > pl.col("target_amount"),
         "amount",
-        pl.format("more than the invoice it credits ({})", pl.col("target_amount")),
+        pl.format("more than the invoice it credits ({})", major_text(pl.col("target_amount"), pl.col("__exp"))),
     )
     return c
 

@@ -23,7 +23,7 @@ from recoup.imports.entities.base import (
     update_events,
     with_exponents,
 )
-from recoup.imports.entities.contacts import normalise_phones, write_primary_contacts
+from recoup.imports.entities.contacts import DIALABLE, normalise_phones, write_primary_contacts
 from recoup.imports.parsing import (
     Checker,
     duplicates,
@@ -85,7 +85,7 @@ class CustomersHandler:
     ]
 
     def prepare(self, job: Job) -> Prepared:
-        check = Checker(job.source_names)
+        check = job.checker()
         optional = ("country", "region", "timezone", "currency", "segment", "collector", "email", "parent_ref")
         f = ensure_columns(job.frame, *optional, "contact_name", "status", "credit_limit")
         require_present(f, check, ["customer_ref", "name"])
@@ -196,7 +196,7 @@ class CustomersHandler:
         update_frame(conn, "ledger_customer", changed)
         job.report("customers", new.height + changed.height, new.height + changed.height)
 
-        contact = ["id", "customer_ref", "phone", "email", "contact_name"]
+        contact = ["id", "customer_ref", "phone", DIALABLE, "email", "contact_name"]
         write_primary_contacts(job, pl.concat([created.select(contact), plan.updated.select(contact)]))
 
         after_cols = ["customer_ref", *[c for c in self.fields if c != "attributes"]]

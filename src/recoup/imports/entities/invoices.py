@@ -22,12 +22,13 @@ from recoup.imports.entities.base import (
     with_exponents,
 )
 from recoup.imports.entities.credits import apply_credits, check_credits
-from recoup.imports.parsing import Checker, duplicates, max_length, parse_dates, parse_minor, require_present
+from recoup.imports.parsing import Checker, duplicates, major_text, max_length, parse_dates, parse_minor, require_present
 from recoup.imports.transform import CREDIT_FLAG, DUE_BASELINE, DUE_DAYS
 
 DEFAULT_TERMS_DAYS = 30
 INVOICE_KINDS = ["invoice", "credit_note", "debit_note"]
 CHUNK = 200_000
+LINES = "__lines"  # when a mapping groups invoice lines: the file lines each invoice is made of
 
 # The ledger_invoice columns an import reads to compare a changed row with (and the audit
 # shows as "before"); the refs, id and fingerprint are read first, on their own.
@@ -58,7 +59,7 @@ class InvoicesHandler:
     ]
 
     def prepare(self, job: Job) -> Prepared:
-        check = Checker(job.source_names)
+        check = job.checker()
         m = job.mapping
         f = ensure_columns(job.frame, "source", "due_date", "currency", "kind", "po_number", "description", "credits_invoice_ref")
         require_present(f, check, ["invoice_ref", "customer_ref", "issue_date", "amount"])
@@ -90,7 +91,7 @@ class InvoicesHandler:
             pl.col("po_number").fill_null(""),
             pl.col("description").fill_null(""),
         )
-        rows = f.filter(~pl.col(LINE).is_in(check.bad_lines.to_list()))
+        rows = _whole_invoices(f, check).filter(~pl.col(LINE).is_in(check.bad_lines.to_list()))
         rows = rows.with_columns(fingerprint(rows, self.fields))
         return Prepared(rows=rows, check=check)
 
@@ -103,7 +104,7 @@ class InvoicesHandler:
         sep = {"decimal_sep": m.decimal_separator, "thousands_sep": m.thousands_separator}
         f = parse_minor(f, check, "amount", exponent="__exp", currency="currency", **sep)
         if m.group_lines_by:
-            f = self._group_lines(f, m.sum_columns)
+            f = self._group_lines(f, m.sum_columns, check)
         if m.credit_indicator is not None:
             f = f.with_columns(
                 pl.when(pl.col(CREDIT_FLAG)).then(pl.lit("credit_note")).otherwise(pl.col("kind")).alias("kind"),
@@ -140,17 +141,25 @@ class InvoicesHandler:
         )
         return f
 
-    def _group_lines(self, f: pl.DataFrame, sum_columns: tuple[str, ...]) -> pl.DataFrame:
-        """Exports with one row per invoice line (Xero): one invoice per ref.
+    def _group_lines(self, f: pl.DataFrame, sum_columns: tuple[str, ...], check: Checker) -> pl.DataFrame:
+        """Exports with one row per invoice line (Xero): one invoice per ref, at its first line.
 
         Columns in `sum_columns` are added up over the lines; every other column is taken from
         the first line (Xero repeats the invoice total on each line, so it is not summed).
         """
         keys = ["source", "invoice_ref"]
         others = [c for c in f.columns if c not in (*keys, *sum_columns, LINE)]
-        return f.group_by(keys, maintain_order=True).agg(
-            *[pl.col(c).sum() for c in sum_columns if c in f.columns], *[pl.col(c).first() for c in others], pl.col(LINE).min()
+        grouped = f.group_by(keys, maintain_order=True).agg(
+            *[pl.col(c).sum() for c in sum_columns if c in f.columns],
+            *[pl.col(c).first() for c in others],
+            pl.col(LINE).min(),
+            pl.col(LINE).alias(LINES),
         )
+        if "amount" in sum_columns:
+            # No line wrote the invoice's amount: messages about it show the sum.
+            sums = grouped.filter(pl.col(LINES).list.len() > 1)
+            check.keep_as_written("amount", sums.select(LINE, major_text(pl.col("amount"), pl.col("__exp")).alias("text")))
+        return grouped
 
     def _create_missing_customers(self, job: Job, f: pl.DataFrame) -> pl.DataFrame:
         """Exports that name customers only by name (QuickBooks, Xero) make them on first sight."""
@@ -225,7 +234,9 @@ class InvoicesHandler:
             upd,
             pl.col("amount") < pl.col("settled"),
             "amount",
-            pl.format("less than the {} already paid or credited on this invoice", pl.col("settled")),
+            pl.format(
+                "less than the {} already paid or credited on this invoice", major_text(pl.col("settled"), pl.col("__exp"))
+            ),
         )
         check.flag(
             upd,
@@ -238,14 +249,18 @@ class InvoicesHandler:
         credits = pl.concat([created.select(keep), updated.select(keep)]).filter(pl.col("credits_invoice_ref").is_not_null())
         if credits.height:
             credits = check_credits(check, credits, existing, rows)
+        merged = 0
         if check.bad_lines.len():
-            bad = check.bad_lines.to_list()
             # New errors found against the ledger: the service decides reject or skip.
+            bad = _whole_invoices(rows, check).filter(pl.col(LINE).is_in(check.bad_lines.to_list()))[LINE].to_list()
             created = created.filter(~pl.col(LINE).is_in(bad))
             updated = updated.filter(~pl.col(LINE).is_in(bad))
             credits = credits.filter(~pl.col(LINE).is_in(bad))
+            rows = rows.filter(~pl.col(LINE).is_in(bad))
+        if LINES in rows.columns:
+            merged = int(rows[LINES].list.len().sum()) - rows.height
         extra = {"credits": credits, "settled": settled, "existing": existing}
-        return Plan(created=created, updated=updated, unchanged=unchanged, extra=extra)
+        return Plan(created=created, updated=updated, unchanged=unchanged, merged=merged, extra=extra)
 
     def write(self, job: Job, prepared: Prepared, plan: Plan) -> None:
         conn = job.connection
@@ -276,3 +291,17 @@ class InvoicesHandler:
         before = pl.struct([as_text(f"{c}_old", c) for c in INVOICE_TABLE])
         events = update_events(plan.updated, ref="invoice_ref", before=before, after=after)
         audit(job, "ledger.invoice", events, created=created["invoice_ref"])
+
+
+def _whole_invoices(f: pl.DataFrame, check: Checker) -> pl.DataFrame:
+    """An invoice made of several lines is imported whole or not at all: a bad line sets aside
+    the others too (their sum would be a wrong amount), each said so."""
+    if LINES not in f.columns:
+        return f
+    bad = check.bad_lines.to_list()
+    lines = f.select(LINE, "invoice_ref", LINES).explode(LINES)
+    spoiled = lines.filter(pl.col(LINES).is_in(bad))[LINE].unique().to_list()
+    siblings = lines.filter(pl.col(LINE).is_in(spoiled) & ~pl.col(LINES).is_in(bad))
+    siblings = siblings.select(pl.col(LINES).alias(LINE), "invoice_ref")
+    check.flag(siblings, pl.lit(True), "invoice_ref", "another line of this invoice is invalid")
+    return f

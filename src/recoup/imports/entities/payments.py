@@ -20,7 +20,7 @@ from recoup.imports.entities.base import (
     update_events,
     with_exponents,
 )
-from recoup.imports.parsing import Checker, duplicates, max_length, parse_dates, parse_minor, require_present
+from recoup.imports.parsing import Checker, duplicates, major_text, max_length, parse_dates, parse_minor, require_present
 
 PAYMENT_METHODS = ["ach", "wire", "check", "card", "cash", "other"]
 CHUNK = 200_000
@@ -50,7 +50,7 @@ class PaymentsHandler:
     payment_fields = ["customer_id", "received_on", "amount", "currency", "method", "reference", "attributes"]
 
     def prepare(self, job: Job) -> Prepared:
-        check = Checker(job.source_names)
+        check = job.checker()
         m = job.mapping
         f = ensure_columns(
             job.frame, "source", "currency", "customer_ref", "method", "reference", "invoice_ref", "applied_amount"
@@ -67,9 +67,8 @@ class PaymentsHandler:
         for column in ("received_on", "amount", "currency", "customer_id"):
             check.flag(f, pl.col(column).n_unique().over(PAYMENT) > 1, column, "differs between rows of the same payment_ref")
         over = pl.col("applied_amount").sum().over(PAYMENT) > pl.col("amount")
-        check.flag(
-            f, over, "applied_amount", pl.format("the rows of this payment apply more than its amount {}", pl.col("amount"))
-        )
+        amount = major_text(pl.col("amount"), pl.col("__exp"))
+        check.flag(f, over, "applied_amount", pl.format("the rows of this payment apply more than its amount {}", amount))
         f = f.with_columns(attributes(f, job.extra_columns), pl.col("reference").fill_null(""))
         return Prepared(rows=self._whole_payments(f, check), check=check)
 
@@ -124,6 +123,8 @@ class PaymentsHandler:
         if m.payment_amount_is_sum_of_applied:
             f = f.with_columns(pl.col("applied_amount").fill_null(pl.col("amount")))
             f = f.with_columns(pl.col("applied_amount").sum().over(PAYMENT).alias("amount"))
+            # The file wrote no amount: messages show the sum it makes.
+            check.keep_as_written("amount", f.select(LINE, major_text(pl.col("amount"), pl.col("__exp")).alias("text")))
         check.flag(f, pl.col("amount") <= 0, "amount", "must be positive (refunds are not imported as payments)")
         f = f.with_columns(
             pl.when(pl.col("invoice_id").is_null())
@@ -143,8 +144,7 @@ class PaymentsHandler:
     def _whole_payments(self, f: pl.DataFrame, check: Checker) -> pl.DataFrame:
         """A payment is applied whole or not at all: one bad row sets aside its siblings too."""
         bad = f.filter(pl.col(LINE).is_in(check.bad_lines.to_list())).select(PAYMENT).unique()
-        siblings = f.join(bad, on=PAYMENT, how="semi").filter(~pl.col(LINE).is_in(check.bad_lines.to_list()))
-        check.flag(siblings, pl.lit(True), "payment_ref", "another row of this payment is invalid")
+        _flag_siblings(f, bad, check)
         return f.join(bad, on=PAYMENT, how="anti", nulls_equal=True)
 
     def plan(self, job: Job, prepared: Prepared) -> Plan:
@@ -154,12 +154,13 @@ class PaymentsHandler:
                 cursor.execute("LOCK TABLE ledger_allocation IN SHARE ROW EXCLUSIVE MODE")
         rows = prepared.rows
         allocs = rows.filter(pl.col("invoice_id").is_not_null()).select(
-            *PAYMENT, "invoice_id", "applied_amount", "received_on", LINE
+            *PAYMENT, "invoice_id", "applied_amount", "received_on", "__exp", LINE
         )
         firsts = ("customer_id", "customer_ref", "received_on", "amount", "currency", "method", "reference", "attributes")
         payments = rows.group_by(PAYMENT, maintain_order=True).agg(
             *[pl.col(c).first() for c in firsts],
             pl.col(LINE).min(),
+            pl.len().alias("__rows"),
             pl.struct("invoice_id", "applied_amount")
             .sort_by(pl.col("invoice_id"))
             .filter(pl.col("invoice_id").sort().is_not_null())
@@ -173,7 +174,12 @@ class PaymentsHandler:
             schema={"id": pl.Int64, "source": pl.String, "payment_ref": pl.String, "import_hash": pl.String, **before},
         )
         created, updated, unchanged = split_existing(payments, existing, PAYMENT)
-        return self._settle(job, prepared.check, allocs, created, updated, unchanged)
+        plan = self._settle(job, prepared.check, allocs, created, updated, unchanged)
+        set_aside = plan.extra["set_aside"]
+        _flag_siblings(rows, set_aside, prepared.check)
+        kept = payments.join(set_aside, on=PAYMENT, how="anti")
+        plan.merged = int(kept["__rows"].sum()) - kept.height
+        return plan
 
     def _settle(
         self, job: Job, check: Checker, allocs: pl.DataFrame, created: pl.DataFrame, updated: pl.DataFrame, unchanged: int
@@ -204,15 +210,12 @@ class PaymentsHandler:
             .join(amounts, on="invoice_id")
             .filter(pl.col("applied_total") > pl.col("inv_amount"))
         )
+        settle, amount = (major_text(pl.col(c), pl.col("__exp")) for c in ("applied_total", "inv_amount"))
         check.flag(
-            over,
-            pl.lit(True),
-            "applied_amount",
-            pl.format("would settle {} against the invoice's amount {}", pl.col("applied_total"), pl.col("inv_amount")),
-            value=pl.col("applied_amount"),
+            over, pl.lit(True), "applied_amount", pl.format("would settle {} against the invoice's amount {}", settle, amount)
         )
+        bad = over.select(PAYMENT).unique()
         if over.height:
-            bad = over.select(PAYMENT).unique()
             created = created.join(bad, on=PAYMENT, how="anti")
             updated = updated.join(bad, on=PAYMENT, how="anti")
             writing = writing.join(bad, on=PAYMENT, how="anti")
@@ -226,7 +229,7 @@ class PaymentsHandler:
                 (pl.col("inv_amount") - pl.col("applied_total").fill_null(0)).alias("open_amount"),
             )
         )
-        extra = {"writing": writing, "replaced": replaced, "balances": balances}
+        extra = {"writing": writing, "replaced": replaced, "balances": balances, "set_aside": bad}
         return Plan(created=created, updated=updated, unchanged=unchanged, extra=extra)
 
     def write(self, job: Job, prepared: Prepared, plan: Plan) -> None:
@@ -281,3 +284,11 @@ class PaymentsHandler:
         )
         events = update_events(plan.updated, ref=pl.col("payment_ref"), before=before, after=after)
         audit(job, "ledger.payment", events, created=created["payment_ref"])
+
+
+def _flag_siblings(rows: pl.DataFrame, bad: pl.DataFrame, check: Checker) -> None:
+    """The other rows of payments set aside: each is set aside with its payment, and said so."""
+    if bad.height == 0:
+        return
+    siblings = rows.join(bad, on=PAYMENT, how="semi").filter(~pl.col(LINE).is_in(check.bad_lines.to_list()))
+    check.flag(siblings, pl.lit(True), "payment_ref", "another row of this payment is invalid")
