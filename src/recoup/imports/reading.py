@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,9 @@ def _read_csv_columnar(path: Path, options: ReadOptions) -> pl.DataFrame:
         problem = _csv_structure_problem(path, options)
         raise FileFormatError(f"{path.name}: {problem or 'cannot be read as CSV'}") from exc
     frame = frame.rename({c: _clean_header(c) for c in frame.columns})
-    if _has_line_breaks(frame):
-        # A quoted value holding a line break: lines are no longer rows, so count them properly.
+    if not _rows_are_lines(path, frame.height):
+        # A quoted value holds a line break: rows are no longer lines, so read the file row by
+        # row, which numbers each row by the line it starts on.
         return _from_rows(_csv_rows(path, options), options, path)
     frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
     return _blank_to_null(frame)
@@ -85,9 +87,21 @@ def _csv_header(path: Path, options: ReadOptions) -> list[str]:
         return []  # Polars reports it, with the file's whole context
 
 
-def _has_line_breaks(frame: pl.DataFrame) -> bool:
-    text = [pl.col(c).str.contains("\n", literal=True).any() for c, t in frame.schema.items() if t == pl.String]
-    return bool(text) and bool(frame.select(pl.any_horizontal(text)).item())
+def _rows_are_lines(path: Path, rows: int) -> bool:
+    """Whether each row is one line of the file (the header being the first). Only a quoted
+    value can hold a line break, so the lines are counted only in a file that has quotes."""
+
+    def blocks() -> Iterator[bytes]:
+        with path.open("rb") as fh:
+            yield from iter(lambda: fh.read(1 << 20), b"")
+
+    if not any(b'"' in block for block in blocks()):
+        return True
+    lines, last = 0, b"\n"
+    for block in blocks():
+        lines += block.count(b"\n")
+        last = block[-1:]
+    return lines + (last != b"\n") == rows + 1
 
 
 def _csv_structure_problem(path: Path, options: ReadOptions) -> str | None:
