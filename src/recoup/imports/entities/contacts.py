@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from recoup.database.bulk import fetch_frame, insert_frame, reserve_ids, update_frame
-from recoup.imports.canonical import LINE
+from recoup.imports.canonical import CONTACTS, LINE
 from recoup.imports.entities.base import (
     EMAIL,
     Job,
@@ -49,7 +49,7 @@ def normalise_phones(frame: pl.DataFrame, check: Checker, column: str, region_co
     A number that is not valid there does not set its row aside: it is kept as written and
     marked not dialable (`__dialable`), with a warning naming its line and column.
     """
-    if column not in frame.columns:
+    if column not in frame.columns or frame[column].null_count() == frame.height:
         return frame.with_columns(pl.lit("").alias(column), pl.lit(True).alias(DIALABLE))
     max_length(frame, check, {column: UNDIALABLE_MAX})
     recorded: list[str] = []
@@ -94,7 +94,7 @@ class ContactsHandler:
 
     def prepare(self, job: Job) -> Prepared:
         check = job.checker()
-        f = ensure_columns(job.frame, "role", "email", "preferred_channel", "preferred_hours")
+        f = ensure_columns(job.frame, *CONTACTS.optional)
         require_present(f, check, ["customer_ref", "name"])
         max_length(f, check, {"name": 200, "role": 100, "email": 254, "preferred_channel": 10, "preferred_hours": 100})
         duplicates(f, check, ["customer_ref", "name"], "name")

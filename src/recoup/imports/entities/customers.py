@@ -8,7 +8,7 @@ import polars as pl
 from django.conf import settings
 
 from recoup.database.bulk import fetch_frame, insert_frame, reserve_ids, update_frame
-from recoup.imports.canonical import LINE
+from recoup.imports.canonical import CUSTOMERS, LINE
 from recoup.imports.entities.base import (
     EMAIL,
     Job,
@@ -86,8 +86,7 @@ class CustomersHandler:
 
     def prepare(self, job: Job) -> Prepared:
         check = job.checker()
-        optional = ("country", "region", "timezone", "currency", "segment", "collector", "email", "parent_ref")
-        f = ensure_columns(job.frame, *optional, "contact_name", "status", "credit_limit")
+        f = ensure_columns(job.frame, *CUSTOMERS.optional)
         require_present(f, check, ["customer_ref", "name"])
         max_length(f, check, {"customer_ref": 100, "name": 300, "segment": 60, "contact_name": 200, "email": 254})
         duplicates(f, check, ["customer_ref"], "customer_ref")

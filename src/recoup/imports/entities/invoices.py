@@ -6,7 +6,7 @@ import polars as pl
 from django.conf import settings
 
 from recoup.database.bulk import bulk_load, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
-from recoup.imports.canonical import LINE
+from recoup.imports.canonical import INVOICES, LINE
 from recoup.imports.entities.base import (
     Job,
     Plan,
@@ -61,7 +61,7 @@ class InvoicesHandler:
     def prepare(self, job: Job) -> Prepared:
         check = job.checker()
         m = job.mapping
-        f = ensure_columns(job.frame, "source", "due_date", "currency", "kind", "po_number", "description", "credits_invoice_ref")
+        f = ensure_columns(job.frame, *INVOICES.optional)
         require_present(f, check, ["invoice_ref", "customer_ref", "issue_date", "amount"])
         max_length(f, check, {"invoice_ref": 100, "source": 40, "po_number": 100, "description": 500})
         f = f.with_columns(pl.col("source").fill_null(""), pl.col("kind").str.to_lowercase().fill_null("invoice"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from recoup.database.bulk import bulk_load, delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
-from recoup.imports.canonical import LINE
+from recoup.imports.canonical import LINE, PAYMENTS
 from recoup.imports.entities.base import (
     Job,
     Plan,
@@ -52,9 +52,7 @@ class PaymentsHandler:
     def prepare(self, job: Job) -> Prepared:
         check = job.checker()
         m = job.mapping
-        f = ensure_columns(
-            job.frame, "source", "currency", "customer_ref", "method", "reference", "invoice_ref", "applied_amount"
-        )
+        f = ensure_columns(job.frame, *PAYMENTS.optional)
         require_present(f, check, ["payment_ref", "received_on", "amount"])
         max_length(f, check, {"payment_ref": 100, "source": 40, "reference": 500})
         f = f.with_columns(pl.col("source").fill_null(""), pl.col("method").str.to_lowercase().fill_null("other"))
