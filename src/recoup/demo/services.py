@@ -39,16 +39,18 @@ def load_demo_company(
     started = time.perf_counter()
     company = generate_company(customers=customers, invoices=invoices, seed=seed, as_of=as_of)
     generated = time.perf_counter()
-    results: dict[str, dict[str, int]] = {}
+    results: dict[str, dict[str, int | str]] = {}
     for entity in ENTITY_ORDER:
         frame = getattr(company, entity)
         result = import_frame(entity, frame, actor_label="demo", filename="<demo>", progress=progress)
         results[entity] = {
-            "rows": frame.height,
+            "rows": result.rows,
             "created": result.created,
             "updated": result.updated,
             "unchanged": result.unchanged,
+            "merged": result.merged,
             "invalid": result.invalid,
+            "summary": result.counts_text(),
         }
     from django.conf import settings
 

@@ -22,7 +22,9 @@ class ImportRunAdmin(admin.ModelAdmin):
         "created",
         "updated",
         "unchanged",
+        "merged",
         "invalid",
+        "warning_count",
         "actor_label",
     )
     list_filter = ("status", "entity")

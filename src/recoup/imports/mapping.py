@@ -155,14 +155,7 @@ def _str_table(data: dict[str, Any], key: str) -> dict[str, str]:
     return out
 
 
-def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise MappingError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    entity = data.get("entity")
-    if entity is not None and entity not in ENTITIES:
-        raise MappingError(f"entity = {entity!r}: must be one of {sorted(ENTITIES)}")
-
+def _read_options(data: dict[str, Any]) -> ReadOptions:
     read_data = _expect(data.get("read", {}), dict, "[read]")
     bad = set(read_data) - _READ_KEYS
     if bad:
@@ -177,7 +170,38 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
         "x".encode(read.encoding)
     except LookupError as exc:
         raise MappingError(f"[read] encoding = {read.encoding!r}: unknown encoding") from exc
+    return read
 
+
+def _derived_columns(
+    derive: dict[str, Any],
+) -> tuple[tuple[str, tuple[str, ...]] | None, tuple[str, frozenset[str]] | None]:
+    """[derive]'s due_date_from (baseline column, day columns) and credit_indicator (column, values)."""
+    due_from = None
+    if "due_date_from" in derive:
+        spec = _expect(derive["due_date_from"], dict, "[derive] due_date_from")
+        if "baseline" not in spec or "days" not in spec:
+            raise MappingError("[derive] due_date_from needs baseline = column and days = [columns]")
+        days = spec["days"]
+        due_from = (str(spec["baseline"]), tuple(days) if isinstance(days, list) else (str(days),))
+    credit = None
+    if "credit_indicator" in derive:
+        spec = _expect(derive["credit_indicator"], dict, "[derive] credit_indicator")
+        if "column" not in spec or "credit_values" not in spec:
+            raise MappingError("[derive] credit_indicator needs column = name and credit_values = [values]")
+        credit = (str(spec["column"]), frozenset(str(v) for v in spec["credit_values"]))
+    return due_from, credit
+
+
+def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise MappingError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    entity = data.get("entity")
+    if entity is not None and entity not in ENTITIES:
+        raise MappingError(f"entity = {entity!r}: must be one of {sorted(ENTITIES)}")
+
+    read = _read_options(data)
     columns = _str_table(data, "columns")
     if entity:
         known = ENTITIES[entity].known
@@ -207,19 +231,7 @@ def parse_mapping(data: dict[str, Any], *, name: str = "mapping") -> Mapping:
     bad = set(derive) - _DERIVE_KEYS
     if bad:
         raise MappingError(f"[derive]: unknown key(s) {sorted(bad)}; allowed: {sorted(_DERIVE_KEYS)}")
-    due_from = None
-    if "due_date_from" in derive:
-        spec = _expect(derive["due_date_from"], dict, "[derive] due_date_from")
-        if "baseline" not in spec or "days" not in spec:
-            raise MappingError("[derive] due_date_from needs baseline = column and days = [columns]")
-        days = spec["days"]
-        due_from = (str(spec["baseline"]), tuple(days) if isinstance(days, list) else (str(days),))
-    credit = None
-    if "credit_indicator" in derive:
-        spec = _expect(derive["credit_indicator"], dict, "[derive] credit_indicator")
-        if "column" not in spec or "credit_values" not in spec:
-            raise MappingError("[derive] credit_indicator needs column = name and credit_values = [values]")
-        credit = (str(spec["column"]), frozenset(str(v) for v in spec["credit_values"]))
+    due_from, credit = _derived_columns(derive)
 
     return Mapping(
         name=str(data.get("name", name)),

@@ -25,7 +25,14 @@ class ImportRun(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    # Rows that went into the record of an earlier row (one payment over several rows): with
+    # these, created + updated + unchanged + merged + invalid = rows.
+    merged = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
+    # Rows imported with something to look at (a phone number that cannot be dialled): how many,
+    # and the first thousand as {line, column, value, reason}.
+    warning_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
     error_file = models.CharField(max_length=500, blank=True)
 
     class Meta:

@@ -23,29 +23,65 @@ ERROR_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "reas
 
 
 class Checker:
-    """Collects row errors as frames; `errors()` turns them into RowError values, in line order."""
+    """Collects row errors and warnings as frames; `errors()` and `warnings()` turn them into
+    RowError values, in line order.
 
-    def __init__(self, source_names: dict[str, str]) -> None:
+    An error sets its row aside; a warning only tells (the row is imported). Values are echoed
+    as the file wrote them: once a column is parsed (an amount into minor units), its text is
+    kept aside by line and shown instead of the parsed value.
+    """
+
+    def __init__(self, source_names: dict[str, str], found_on_reading: Iterable[RowError] = ()) -> None:
         self.source_names = source_names
         self._frames: list[pl.DataFrame] = []
+        self._warnings: list[pl.DataFrame] = []
+        self._as_written: dict[str, pl.DataFrame] = {}
+        self._on_reading = _error_frame(found_on_reading)
+        if self._on_reading.height:
+            self._frames.append(self._on_reading)
 
     def name(self, column: str) -> str:
         return self.source_names.get(column, column)
+
+    def keep_as_written(self, column: str, text: pl.DataFrame) -> None:
+        """`text`: the column's text as written (`LINE`, `text`), replacing what was kept for those lines."""
+        text = text.select(LINE, pl.col("text").cast(pl.String))
+        kept = self._as_written.get(column)
+        self._as_written[column] = text if kept is None else pl.concat([text, kept.join(text, on=LINE, how="anti")])
 
     def flag(
         self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, *, value: pl.Expr | None = None
     ) -> None:
         """Record every row of `frame` where `bad` holds."""
-        value_expr = value if value is not None else (pl.col(column) if column in frame.columns else pl.lit(""))
+        hits = self._hits(frame, bad, column, reason, value)
+        if hits.height:
+            self._frames.append(hits)
+
+    def warn(
+        self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, *, value: pl.Expr | None = None
+    ) -> None:
+        """Tell about every row of `frame` where `bad` holds, without setting it aside."""
+        hits = self._hits(frame, bad, column, reason, value)
+        if hits.height:
+            self._warnings.append(hits)
+
+    def _hits(self, frame: pl.DataFrame, bad: pl.Expr, column: str, reason: str | pl.Expr, value: pl.Expr | None) -> pl.DataFrame:
+        written = self._as_written.get(column) if value is None else None
+        if value is None:
+            value = pl.col(column) if column in frame.columns and written is None else pl.lit("")
         reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
         hits = frame.filter(bad.fill_null(False)).select(
             pl.col(LINE).alias("line"),
             pl.lit(self.name(column)).alias("column"),
-            value_expr.cast(pl.String).fill_null("").alias("value"),
+            value.cast(pl.String).fill_null("").alias("value"),
             reason_expr.cast(pl.String).alias("reason"),
         )
-        if hits.height:
-            self._frames.append(hits)
+        if written is not None and hits.height:
+            text = written.rename({LINE: "line"})
+            hits = hits.join(text, on="line", how="left", maintain_order="left").select(
+                "line", "column", pl.col("text").fill_null("").alias("value"), "reason"
+            )
+        return hits
 
     def add(self, errors: pl.DataFrame) -> None:
         if errors.height:
@@ -58,13 +94,46 @@ class Checker:
         return pl.concat(self._frames)["line"].unique()
 
     def errors(self) -> list[RowError]:
-        if not self._frames:
-            return []
-        merged = pl.concat(self._frames).unique(maintain_order=True).sort("line", maintain_order=True)
-        return [RowError(line=r[0], column=r[1], value=r[2], reason=r[3]) for r in merged.iter_rows()]
+        merged = _merged(self._frames)
+        if self._on_reading.height:
+            # A cell that could not be read (a formula without a value) reads as empty: what the
+            # checks say about that emptiness is noise beside the reason.
+            later = merged.join(self._on_reading.select("line", "column"), on=["line", "column"], how="anti")
+            merged = pl.concat([self._on_reading, later]).unique(maintain_order=True).sort("line", maintain_order=True)
+        return _row_errors(merged)
+
+    def warnings(self) -> list[RowError]:
+        return _row_errors(_merged(self._warnings))
 
     def __bool__(self) -> bool:
         return bool(self._frames)
+
+
+def _error_frame(errors: Iterable[RowError]) -> pl.DataFrame:
+    rows = [(e.line, e.column, e.value, e.reason) for e in errors]
+    return pl.DataFrame(rows, schema=ERROR_SCHEMA, orient="row")
+
+
+def _merged(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    if not frames:
+        return pl.DataFrame(schema=ERROR_SCHEMA)
+    return pl.concat(frames).unique(maintain_order=True).sort("line", maintain_order=True)
+
+
+def _row_errors(frame: pl.DataFrame) -> list[RowError]:
+    return [RowError(line=r[0], column=r[1], value=r[2], reason=r[3]) for r in frame.iter_rows()]
+
+
+def major_text(minor: pl.Expr, exponent: pl.Expr) -> pl.Expr:
+    """Integer minor units → decimal text in major units ("2500.00"), for messages about sums
+    the file did not write itself (what a payment would settle, what is already paid)."""
+    scale = exponent.replace_strict(_MULTIPLIER, default=None, return_dtype=pl.Int64)
+    whole = (minor.abs() // scale).cast(pl.String)
+    fraction = (minor.abs() % scale).cast(pl.String).str.zfill(exponent)
+    sign = pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return (
+        pl.when(exponent == 0).then(pl.concat_str([sign, whole])).otherwise(pl.concat_str([sign, whole, pl.lit("."), fraction]))
+    )
 
 
 def require_present(frame: pl.DataFrame, check: Checker, columns: Iterable[str]) -> None:
@@ -135,9 +204,52 @@ def parse_minor(
     target = out or column
     if column not in frame.columns:
         return frame.with_columns(pl.lit(None, dtype=pl.Int64).alias(target))
+    check.keep_as_written(target, frame.select(LINE, pl.col(column).alias("text")))
     fast = _parse_plain_minor(frame, check, column, exponent=exponent, currency=currency, decimal_sep=decimal_sep, target=target)
     if fast is not None:
         return fast
+    parts = _amount_parts(frame, column, exponent=exponent, decimal_sep=decimal_sep, thousands_sep=thousands_sep)
+    frame = frame.with_columns(
+        parts["minor"].alias(f"__minor_{target}"),
+        parts["ok"].alias("__ok"),
+        parts["signs"].alias("__signs"),
+        parts["int_digits"].alias("__idig"),
+        parts["frac_digits"].alias("__fdig"),
+    )
+    present = pl.col(column).is_not_null() & pl.col(exponent).is_not_null()
+    sep_hint = f"decimal separator {decimal_sep!r}" + (
+        f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator"
+    )
+    # A value that is not a well-formed amount, or that slipped through without a value, is refused.
+    check.flag(
+        frame,
+        present
+        & (
+            ~pl.col("__ok")
+            | pl.col(f"__minor_{target}").is_null()
+            & (pl.col("__signs") <= 1)
+            & (pl.col("__idig") <= MAX_INT_DIGITS)
+            & (pl.col("__fdig") <= pl.col(exponent))
+        ),
+        column,
+        f"not an amount ({sep_hint})",
+    )
+    check.flag(frame, present & pl.col("__ok") & (pl.col("__signs") > 1), column, "more than one sign")
+    check.flag(frame, present & pl.col("__ok") & (pl.col("__idig") > MAX_INT_DIGITS), column, "amount too large")
+    check.flag(
+        frame,
+        present & pl.col("__ok") & (pl.col("__fdig") > pl.col(exponent)),
+        column,
+        pl.format("more decimals than {} allows ({})", pl.col(currency), pl.col(exponent)),
+    )
+    return frame.with_columns(pl.col(f"__minor_{target}").alias(target)).drop(
+        [f"__minor_{target}", "__ok", "__signs", "__idig", "__fdig"]
+    )
+
+
+def _amount_parts(frame: pl.DataFrame, column: str, *, exponent: str, decimal_sep: str, thousands_sep: str) -> pl.DataFrame:
+    """Each amount taken apart: `minor` (None unless well formed), `ok` (the shape is an amount's),
+    `signs` (how many), `int_digits` and `frac_digits` (significant ones)."""
     d, t = re.escape(decimal_sep), re.escape(thousands_sep)
     chars = "0-9" + d + t
     shape = re.compile(rf"^\s*(\()?\s*([-+])?\s*([{chars}]+?)\s*(-)?\s*(\))?\s*$").pattern
@@ -179,42 +291,7 @@ def parse_minor(
         frac_digits.alias("frac_digits"),
         frac_len.alias("frac_len"),
     )
-    frame = frame.with_columns(
-        parts["minor"].alias(f"__minor_{target}"),
-        parts["ok"].alias("__ok"),
-        parts["signs"].alias("__signs"),
-        parts["int_digits"].alias("__idig"),
-        parts["frac_digits"].alias("__fdig"),
-    )
-    present = pl.col(column).is_not_null() & pl.col(exponent).is_not_null()
-    sep_hint = f"decimal separator {decimal_sep!r}" + (
-        f", thousands separator {thousands_sep!r}" if thousands_sep else ", no thousands separator"
-    )
-    # A value that is not a well-formed amount, or that slipped through without a value, is refused.
-    check.flag(
-        frame,
-        present
-        & (
-            ~pl.col("__ok")
-            | pl.col(f"__minor_{target}").is_null()
-            & (pl.col("__signs") <= 1)
-            & (pl.col("__idig") <= MAX_INT_DIGITS)
-            & (pl.col("__fdig") <= pl.col(exponent))
-        ),
-        column,
-        f"not an amount ({sep_hint})",
-    )
-    check.flag(frame, present & pl.col("__ok") & (pl.col("__signs") > 1), column, "more than one sign")
-    check.flag(frame, present & pl.col("__ok") & (pl.col("__idig") > MAX_INT_DIGITS), column, "amount too large")
-    check.flag(
-        frame,
-        present & pl.col("__ok") & (pl.col("__fdig") > pl.col(exponent)),
-        column,
-        pl.format("more decimals than {} allows ({})", pl.col(currency), pl.col(exponent)),
-    )
-    return frame.with_columns(pl.col(f"__minor_{target}").alias(target)).drop(
-        [f"__minor_{target}", "__ok", "__signs", "__idig", "__fdig"]
-    )
+    return parts
 
 
 def _parse_plain_minor(
@@ -254,11 +331,13 @@ def known_timezones() -> frozenset[str]:
 
 
 def duplicates(frame: pl.DataFrame, check: Checker, keys: list[str], column: str) -> None:
-    """Flag the second and later rows that repeat a key within the same file."""
-    first = pl.col(LINE).min().over(keys)
+    """Flag the second and later rows that repeat a key within the same file, naming the first."""
+    present = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    # The first line is taken over the whole file, before the flagged rows are picked out.
+    lines = frame.select(*dict.fromkeys([*keys, column]), LINE).with_columns(pl.col(LINE).min().over(keys).alias("__first"))
     check.flag(
-        frame,
-        pl.all_horizontal([pl.col(k).is_not_null() for k in keys]) & (pl.col(LINE) != first),
+        lines,
+        present & (pl.col(LINE) != pl.col("__first")),
         column,
-        pl.format("appears twice in this file (first at line {})", first),
+        pl.format("appears more than once in this file (first at line {})", pl.col("__first")),
     )

@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from recoup.imports.canonical import LINE
-from recoup.imports.errors import FileFormatError
+from recoup.imports.errors import FileFormatError, RowError
 from recoup.imports.mapping import ReadOptions
 
 MAX_COLUMNS = 500
@@ -28,21 +30,29 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_table(path: Path, options: ReadOptions) -> pl.DataFrame:
-    """Every cell as a string (None when empty), the file's own column names, and `__line`."""
+def read_table(path: Path, options: ReadOptions) -> tuple[pl.DataFrame, list[RowError]]:
+    """Every cell as a string (None when empty), the file's own column names, and `__line`;
+    and the cells that could not be read as values (an XLSX formula without a cached value),
+    which set their rows aside like any bad value.
+
+    Rows the mapping drops (drop_rows_where, drop_rows_without) are dropped.
+    """
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        rows = _xlsx_rows(path, options.sheet)
-        return _from_rows(rows, options, path)
+        rows, uncalculated = _xlsx_rows(path, options.sheet)
+        frame = drop_unwanted_rows(_from_rows(rows, options, path, spreadsheet=True), options)
+        return frame, _uncalculated_errors(frame, uncalculated)
     if suffix not in {".csv", ".txt", ".tsv", ""}:
         raise FileFormatError(f"{path.name}: unsupported file type {suffix!r}; use .csv or .xlsx")
     if options.needs_row_scan or options.encoding.lower().replace("-", "") not in {"utf8", "utf8sig"}:
-        return _from_rows(_csv_rows(path, options), options, path)
-    return _read_csv_columnar(path, options)
+        return drop_unwanted_rows(_from_rows(_csv_rows(path, options), options, path), options), []
+    return drop_unwanted_rows(_read_csv_columnar(path, options), options), []
 
 
 def _read_csv_columnar(path: Path, options: ReadOptions) -> pl.DataFrame:
     """The fast path for plain files: Polars reads every column as text."""
+    # Polars renames a repeated column ("a_duplicated_0"), so the header is checked as written.
+    _check_headers(_csv_header(path, options), path)
     try:
         frame = pl.read_csv(
             path,
@@ -57,28 +67,114 @@ def _read_csv_columnar(path: Path, options: ReadOptions) -> pl.DataFrame:
         message = str(exc).splitlines()[0]
         if "utf-8" in message.lower() or "utf8" in message.lower():
             raise FileFormatError(f"{path.name}: not UTF-8 text; set [read] encoding in a mapping file (e.g. cp1252)") from exc
-        raise FileFormatError(f"{path.name}: cannot be read as CSV: {message}") from exc
+        # Polars names neither the line nor the cause in words a user can act on: find both.
+        problem = _csv_structure_problem(path, options)
+        raise FileFormatError(f"{path.name}: {problem or 'cannot be read as CSV'}") from exc
     frame = frame.rename({c: _clean_header(c) for c in frame.columns})
-    _check_headers(frame.columns, path)
-    # Physical lines, assuming no line breaks inside quoted cells (true of ERP exports).
+    if not _rows_are_lines(path, frame.height):
+        # A quoted value holds a line break: rows are no longer lines, so read the file row by
+        # row, which numbers each row by the line it starts on.
+        return _from_rows(_csv_rows(path, options), options, path)
     frame = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
     return _blank_to_null(frame)
+
+
+def _csv_header(path: Path, options: ReadOptions) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return [_clean_header(c) for c in next(csv.reader(fh, delimiter=options.delimiter), [])]
+    except (UnicodeDecodeError, csv.Error):
+        return []  # Polars reports it, with the file's whole context
+
+
+def _rows_are_lines(path: Path, rows: int) -> bool:
+    """Whether each row is one line of the file (the header being the first). Only a quoted
+    value can hold a line break, so the lines are counted only in a file that has quotes."""
+
+    def blocks() -> Iterator[bytes]:
+        with path.open("rb") as fh:
+            yield from iter(lambda: fh.read(1 << 20), b"")
+
+    if not any(b'"' in block for block in blocks()):
+        return True
+    lines, last = 0, b"\n"
+    for block in blocks():
+        lines += block.count(b"\n")
+        last = block[-1:]
+    return lines + (last != b"\n") == rows + 1
+
+
+def _csv_structure_problem(path: Path, options: ReadOptions) -> str | None:
+    """What makes a CSV file unreadable, in words, naming the lines: rows with more fields than
+    the header, or a double quote that opens a value and never closes."""
+    try:
+        text = path.read_text(encoding=options.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=options.delimiter, strict=True)
+    width: int | None = None
+    too_wide: list[tuple[int, int]] = []
+    start = 1
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                too_wide.append((start, len(record)))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        return _wide_rows(too_wide, width or 0, options.delimiter, tail=_quote_problem(exc, start, reader.line_num))
+    return _wide_rows(too_wide, width or 0, options.delimiter) if too_wide else None
+
+
+def _quote_problem(error: csv.Error, start: int, line: int) -> str:
+    doubled = 'a double quote inside a value is written twice: ""'
+    if "end of data" in str(error):
+        return f"line {start}: a double quote opens a value that is never closed ({doubled})"
+    return f"line {line}: text follows the closing double quote of a value ({doubled})"
+
+
+def _wide_rows(rows: list[tuple[int, int]], width: int, delimiter: str, *, tail: str | None = None) -> str:
+    parts = []
+    if rows:
+        line, fields = rows[0]
+        parts.append(
+            f"line {line} has {fields} fields but the header has {width} "
+            f"(a value holding the delimiter {delimiter!r} must be in double quotes)"
+        )
+        others = [str(n) for n, _ in rows[1:11]]
+        if others:
+            more = f" and {len(rows) - 11} more" if len(rows) > 11 else ""
+            parts.append(f"so {'does line' if len(others) == 1 else 'do lines'} {', '.join(others)}{more}")
+    if tail:
+        parts.append(tail)
+    return "; ".join(parts)
 
 
 def _clean_header(name: str) -> str:
     return name.lstrip("\ufeff").strip()
 
 
-def _check_headers(columns: list[str], path: Path) -> None:
+def _check_headers(columns: list[str], path: Path, *, letters: bool = False) -> None:
     if len(columns) > MAX_COLUMNS:
         raise FileFormatError(f"{path.name}: {len(columns)} columns; at most {MAX_COLUMNS} are read")
-    seen: set[str] = set()
-    for name in columns:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(columns):
         if not name:
             continue
         if name in seen:
-            raise FileFormatError(f"{path.name}: the column {name!r} appears twice in the header")
-        seen.add(name)
+            first, again = (_position(p, letters) for p in (seen[name], position))
+            raise FileFormatError(f"{path.name}: the column {name!r} appears twice in the header (columns {first} and {again})")
+        seen[name] = position
+
+
+def _position(index: int, letters: bool) -> str:
+    """A column's place as the user sees it: 3 in a CSV file, C in a spreadsheet."""
+    if not letters:
+        return str(index + 1)
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
@@ -93,12 +189,15 @@ def _csv_rows(path: Path, options: ReadOptions) -> list[tuple[int, list[str]]]:
         text = path.read_text(encoding=options.encoding)
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{path.name}: not {options.encoding} text (byte {exc.start}); set [read] encoding") from exc
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=options.delimiter)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=options.delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1
-    for record in reader:
-        rows.append((start, record))
-        start = reader.line_num + 1
+    try:
+        for record in reader:
+            rows.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise FileFormatError(f"{path.name}: {_quote_problem(exc, start, reader.line_num)}") from exc
     return rows
 
 
@@ -117,7 +216,12 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
+Uncalculated = dict[tuple[int, int], str]  # (line, column index) -> the formula
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[tuple[int, list[str]]], Uncalculated]:
+    """The sheet's rows as text (each formula as its cached value), and the formula cells that
+    have no cached value (a file written by a program that does not calculate)."""
     from openpyxl import load_workbook
 
     try:
@@ -128,12 +232,70 @@ def _xlsx_rows(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
         if sheet is not None and sheet not in book.sheetnames:
             raise FileFormatError(f"{path.name}: no sheet named {sheet!r}; sheets: {book.sheetnames}")
         ws = book[sheet] if sheet else book.worksheets[0]
-        return [(i, [_cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), start=1)]
+        values = list(enumerate(ws.iter_rows(values_only=True), start=1))
+    finally:
+        book.close()
+    empty = {(i, j) for i, row in values for j, v in enumerate(row) if v is None}
+    uncalculated = _formulas(path, sheet, empty) if empty and _has_formulas(path) else {}
+    return [(i, [_cell_text(v) for v in row]) for i, row in values], uncalculated
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet holds a formula (<f> elements), without parsing the workbook again."""
+    formula = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with archive.open(name) as fh:
+                tail = b""
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    if formula.search(tail + block):
+                        return True
+                    tail = block[-16:]
+    return False
+
+
+def _formulas(path: Path, sheet: str | None, empty: set[tuple[int, int]]) -> Uncalculated:
+    """The formulas of the cells that read as empty: those have no cached value."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = book[sheet] if sheet else book.worksheets[0]
+        return {
+            (i, j): v
+            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
+            for j, v in enumerate(row)
+            if (i, j) in empty and isinstance(v, str) and v.startswith("=")
+        }
     finally:
         book.close()
 
 
-def _from_rows(rows: list[tuple[int, list[str]]], options: ReadOptions, path: Path) -> pl.DataFrame:
+def _uncalculated_errors(frame: pl.DataFrame, uncalculated: Uncalculated) -> list[RowError]:
+    """A formula without a cached value would be read as an empty cell: an error on its row."""
+    if not uncalculated:
+        return []
+    names = [c for c in frame.columns if c != LINE]
+    lines = set(frame[LINE].to_list())
+    reason = (
+        "a formula without a cached value (the file was saved by a program that does not calculate formulas;"
+        " open it in a spreadsheet program and save it again)"
+    )
+    return [
+        RowError(line=line, column=names[j], value=formula, reason=reason)
+        for (line, j), formula in sorted(uncalculated.items())
+        if line in lines and j < len(names)
+    ]
+
+
+def _from_rows(rows: list[tuple[int, list[str]]], options: ReadOptions, path: Path, *, spreadsheet: bool = False) -> pl.DataFrame:
+    """The header row (after a report's title block), and the rows below it as text columns.
+
+    A CSV row with a value beyond the header's last column is refused (the value would have
+    no name and be lost); a spreadsheet's cells there are notes beside the table.
+    """
     header_at = options.skip_rows
     if options.header_contains is not None:
         wanted = options.header_contains.strip()
@@ -148,18 +310,23 @@ def _from_rows(rows: list[tuple[int, list[str]]], options: ReadOptions, path: Pa
     header = [_clean_header(c) for c in rows[header_at][1]]
     while header and not header[-1]:
         header.pop()
-    _check_headers(header, path)
+    _check_headers(header, path, letters=spreadsheet)
     body = rows[header_at + 1 : len(rows) - options.skip_footer_rows if options.skip_footer_rows else None]
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in range(width)]
     lines: list[int] = []
+    too_wide: list[tuple[int, int]] = []
     for line, cells in body:
         if not any(c.strip() for c in cells):
             continue  # blank spacer rows in reports
+        if not spreadsheet and any(c.strip() for c in cells[width:]):
+            too_wide.append((line, len(cells)))
         lines.append(line)
         for j in range(width):
             value = cells[j].strip() if j < len(cells) else ""
             columns[j].append(value or None)
+    if too_wide:
+        raise FileFormatError(f"{path.name}: {_wide_rows(too_wide, width, options.delimiter)}")
     names = [h or f"column_{j + 1}" for j, h in enumerate(header)]
     frame = pl.DataFrame({n: pl.Series(n, col, dtype=pl.String) for n, col in zip(names, columns, strict=True)})
     return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))

@@ -4,7 +4,7 @@ Each import runs in one transaction and is all-or-nothing: any bad row rejects t
 every bad row reported, unless `skip_invalid`, which applies the good rows and writes the bad
 ones to an error file. Rows are matched to the ledger by their ref, so importing the same file
 again changes nothing, and a changed row updates its record. Work is columnar (Polars) and
-writes go through `ledger.bulk`; the ORM is not used per row.
+writes go through `database.bulk`; the ORM is not used per row.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from recoup.imports.canonical import ENTITIES, LINE
 from recoup.imports.errors import FileFormatError, ImportRejected, RowError
 from recoup.imports.mapping import CANONICAL, Mapping, load_mapping
 from recoup.imports.models import ImportRun
-from recoup.imports.reading import drop_unwanted_rows, file_checksum, read_table
+from recoup.imports.reading import file_checksum, read_table
 from recoup.imports.transform import to_canonical
 from recoup.ledger.events import customers_changed
 
@@ -40,16 +40,25 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class ImportResult:
+    """What an import did. `created`, `updated` and `unchanged` count records; `merged` counts
+    the rows that went into the record of an earlier row (the further invoices one payment
+    settles, the further lines of one invoice); `invalid` the rows set aside. Every row of the
+    file is in exactly one of them: rows = created + updated + unchanged + merged + invalid.
+    Warnings name rows that were imported but deserve a look (a phone number that cannot be
+    dialled)."""
+
     entity: str
     rows: int
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    merged: int = 0
     invalid: int = 0
     dry_run: bool = False
     run_id: int | None = None
     checksum: str = ""
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
     error_file: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: read, prepare, plan, write, commit
 
@@ -60,17 +69,37 @@ class ImportResult:
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "merged": self.merged,
             "invalid": self.invalid,
             "dry_run": self.dry_run,
             "run_id": self.run_id,
             "checksum": self.checksum,
             "error_file": self.error_file,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
-            "errors": [_error_dict(e) for e in self.errors[:1000]],
+            "errors": [error_dict(e) for e in self.errors[:MAX_LISTED]],
+            "warnings": [error_dict(w) for w in self.warnings[:MAX_LISTED]],
         }
 
+    def counts_text(self) -> str:
+        """The counts in words, adding up to the rows: "10,561 payments created, 0 updated, ..."."""
+        parts = [f"{self.created:,} {self.entity} created", f"{self.updated:,} updated", f"{self.unchanged:,} unchanged"]
+        if self.merged:
+            parts.append(f"{self.merged:,} {MERGED_ROWS.get(self.entity, 'rows joined to an earlier row')}")
+        parts.append(f"{self.invalid:,} invalid")
+        text = ", ".join(parts)
+        if self.warnings:
+            text += f"; {len(self.warnings):,} warning{'s' if len(self.warnings) != 1 else ''}"
+        return text
 
-def _error_dict(error: RowError) -> dict[str, Any]:
+
+MAX_LISTED = 1000  # errors and warnings listed in a result (the error file has every bad row)
+MERGED_ROWS = {
+    "payments": "further rows of those payments (one payment, several invoices)",
+    "invoices": "further lines of those invoices",
+}
+
+
+def error_dict(error: RowError) -> dict[str, Any]:
     return {"line": error.line, "column": error.column, "value": error.value, "reason": error.reason}
 
 
@@ -94,7 +123,7 @@ def import_file(
     chosen = load_mapping(mapping, entity=entity)
     started = time.perf_counter()
     checksum = file_checksum(path)
-    frame = drop_unwanted_rows(read_table(path, chosen.read), chosen.read)
+    frame, unreadable = read_table(path, chosen.read)
     canonical = to_canonical(frame, chosen, spec)
     read_seconds = time.perf_counter() - started
     if skip_invalid and error_file is None:
@@ -114,6 +143,7 @@ def import_file(
         error_file=Path(error_file) if error_file else None,
         progress=progress,
         read_seconds=read_seconds,
+        read_errors=unreadable,
     )
 
 
@@ -181,6 +211,44 @@ def _console_progress() -> Progress:
     return report
 
 
+@dataclass(frozen=True)
+class _Run:
+    """Who imports what: the ImportRun record's fields, for an applied run or a rejected one."""
+
+    entity: str
+    filename: str
+    checksum: str
+    mapping: Mapping
+    user: Any
+    label: str
+    started: dt.datetime
+    rows: int
+
+    def record(self, status: str) -> ImportRun:
+        return ImportRun.objects.create(
+            entity=self.entity,
+            filename=self.filename[:500],
+            checksum=self.checksum,
+            mapping=self.mapping.name,
+            user=self.user if getattr(self.user, "pk", None) else None,
+            actor_label=self.label,
+            started_at=self.started,
+            status=status,
+            rows=self.rows,
+        )
+
+
+class _Laps:
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+        self.clock = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.result.seconds[stage] = now - self.clock
+        self.clock = now
+
+
 def _run(
     entity: str,
     frame: pl.DataFrame,
@@ -197,6 +265,7 @@ def _run(
     error_file: Path | None,
     progress: Progress | None,
     read_seconds: float = 0.0,
+    read_errors: list[RowError] | None = None,
 ) -> ImportResult:
     spec = ENTITIES[entity]
     missing = [c for c in spec.required if c not in frame.columns]
@@ -206,69 +275,30 @@ def _run(
             f"the file has no column {', '.join(repr(m) for m in missing)} (required for {entity}); it has: {have}"
         )
     label = actor_label or (getattr(user, "email", None) or "system")
-    started = timezone.now()
+    run = _Run(entity, filename, checksum, mapping, user, label, timezone.now(), frame.height)
     result = ImportResult(entity=entity, rows=frame.height, dry_run=dry_run, checksum=checksum)
     result.seconds["read"] = read_seconds
-    clock = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        result.seconds[stage] = now - clock
-        clock = now
-
-    handler = entities.HANDLERS[entity]
+    lap = _Laps(result)
+    job = entities.Job(
+        frame=frame,
+        source_names=source_names,
+        extra_columns=extra_columns,
+        mapping=mapping,
+        connection=connection,
+        now=run.started,
+        actor_id=getattr(user, "pk", None),
+        actor_label=label,
+        progress=progress,
+        read_errors=read_errors or [],
+    )
     try:
-        with transaction.atomic():
-            job = entities.Job(
-                frame=frame,
-                source_names=source_names,
-                extra_columns=extra_columns,
-                mapping=mapping,
-                connection=connection,
-                now=started,
-                actor_id=getattr(user, "pk", None),
-                actor_label=label,
-                progress=progress,
-            )
-            prepared = handler.prepare(job)
-            lap("prepare")
-            if prepared.check and not skip_invalid:
-                raise ImportRejected(prepared.check.errors(), rows=frame.height)
-            plan = handler.plan(job, prepared)  # may find more errors, against the ledger
-            result.errors = prepared.check.errors()
-            result.invalid = int(prepared.check.bad_lines.len())
-            if result.errors and not skip_invalid:
-                raise ImportRejected(result.errors, rows=frame.height)
-            result.created, result.updated, result.unchanged = plan.counts()
-            lap("plan")
-            if dry_run:
-                transaction.set_rollback(True)
-                return result
-            run = _new_run(entity, filename, checksum, mapping, user, label, started, frame.height, ImportRun.Status.APPLIED)
-            run.created, run.updated, run.unchanged, run.invalid = (
-                result.created,
-                result.updated,
-                result.unchanged,
-                result.invalid,
-            )
-            run.error_file = str(error_file or "") if result.errors else ""
-            run.save()
-            job.run_id = run.pk
-            handler.write(job, prepared, plan)
-            run.finished_at = timezone.now()
-            run.save(update_fields=["finished_at"])
-            result.run_id = run.pk
-            # The worklist and predictions follow on commit, once for the whole file.
-            customers_changed(_customers_in(entity, frame), kind=CHANGE_KIND[entity])
-            lap("write")
-        lap("commit")
+        _apply(entities.HANDLERS[entity], job, run, result, lap, skip_invalid=skip_invalid, error_file=error_file)
         if not dry_run and result.created + result.updated >= ANALYZE_MIN_ROWS:
             _analyze(ANALYZED_AFTER[entity])
             lap("analyze")
     except ImportRejected as rejection:
         result.invalid = len({e.line for e in rejection.errors})
-        _record_rejection(entity, filename, checksum, mapping, user, label, started, frame.height, result)
+        _record_rejection(run, result)
         raise
     except IntegrityError as exc:
         # The services check every invariant first; reaching the database's own constraints
@@ -276,12 +306,57 @@ def _run(
         refused = ImportRejected(
             [RowError(line=0, column="", value="", reason=f"the database refused the import: {exc}")], rows=frame.height
         )
-        _record_rejection(entity, filename, checksum, mapping, user, label, started, frame.height, result)
+        _record_rejection(run, result)
         raise refused from exc
     if result.errors and error_file is not None:
         result.error_file = str(error_file)
         _write_error_file(error_file, result.errors)
     return result
+
+
+def _apply(
+    handler: entities.Handler,
+    job: entities.Job,
+    run: _Run,
+    result: ImportResult,
+    lap: _Laps,
+    *,
+    skip_invalid: bool,
+    error_file: Path | None,
+) -> None:
+    """Check, plan and (unless a dry run) write, in one transaction."""
+    with transaction.atomic():
+        prepared = handler.prepare(job)
+        lap("prepare")
+        if prepared.check and not skip_invalid:
+            raise ImportRejected(prepared.check.errors(), rows=result.rows)
+        plan = handler.plan(job, prepared)  # may find more errors, against the ledger
+        result.errors = prepared.check.errors()
+        result.warnings = prepared.check.warnings()
+        result.invalid = int(prepared.check.bad_lines.len())
+        if result.errors and not skip_invalid:
+            raise ImportRejected(result.errors, rows=result.rows)
+        result.created, result.updated, result.unchanged, result.merged = plan.counts()
+        lap("plan")
+        if result.dry_run:
+            transaction.set_rollback(True)
+            return
+        record = run.record(ImportRun.Status.APPLIED)
+        for name in ("created", "updated", "unchanged", "merged", "invalid"):
+            setattr(record, name, getattr(result, name))
+        record.warnings = [error_dict(w) for w in result.warnings[:MAX_LISTED]]
+        record.warning_count = len(result.warnings)
+        record.error_file = str(error_file or "") if result.errors else ""
+        record.save()
+        job.run_id = record.pk
+        handler.write(job, prepared, plan)
+        record.finished_at = timezone.now()
+        record.save(update_fields=["finished_at"])
+        result.run_id = record.pk
+        # The worklist and predictions follow on commit, once for the whole file.
+        customers_changed(_customers_in(run.entity, job.frame), kind=CHANGE_KIND[run.entity])
+        lap("write")
+    lap("commit")
 
 
 # After a large import PostgreSQL's planner still has the statistics of the tables before it
@@ -332,45 +407,11 @@ def _customers_in(entity: str, frame: pl.DataFrame) -> list[int]:
     return ids.unique().to_list()
 
 
-def _new_run(
-    entity: str,
-    filename: str,
-    checksum: str,
-    mapping: Mapping,
-    user: Any,
-    label: str,
-    started: dt.datetime,
-    rows: int,
-    status: str,
-) -> ImportRun:
-    return ImportRun.objects.create(
-        entity=entity,
-        filename=filename[:500],
-        checksum=checksum,
-        mapping=mapping.name,
-        user=user if getattr(user, "pk", None) else None,
-        actor_label=label,
-        started_at=started,
-        status=status,
-        rows=rows,
-    )
-
-
-def _record_rejection(
-    entity: str,
-    filename: str,
-    checksum: str,
-    mapping: Mapping,
-    user: Any,
-    label: str,
-    started: dt.datetime,
-    rows: int,
-    result: ImportResult,
-) -> None:
-    run = _new_run(entity, filename, checksum, mapping, user, label, started, rows, ImportRun.Status.REJECTED)
-    run.finished_at = timezone.now()
-    run.invalid = result.invalid
-    run.save(update_fields=["finished_at", "invalid"])
+def _record_rejection(run: _Run, result: ImportResult) -> None:
+    record = run.record(ImportRun.Status.REJECTED)
+    record.finished_at = timezone.now()
+    record.invalid = result.invalid
+    record.save(update_fields=["finished_at", "invalid"])
 
 
 def _write_error_file(path: Path, errors: list[RowError]) -> None:

@@ -79,6 +79,12 @@ class Contact(ImportedRecord):
     name = models.CharField(max_length=200)
     role = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    # An imported number that is not valid for the customer's country (too short, a typo, a
+    # country code missing) is kept as the file wrote it so that someone can correct it, but is
+    # never dialled and says nothing about the customer's time zone: `phone` stays empty.
+    undialable_phone = models.CharField(
+        max_length=100, blank=True, default="", db_default="", help_text="As imported; not a valid number, not dialled"
+    )
     email = models.EmailField(blank=True)
     is_primary = models.BooleanField(default=False)
     do_not_call = models.BooleanField(default=False)

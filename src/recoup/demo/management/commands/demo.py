@@ -59,10 +59,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"demo company as of {summary['as_of']} (seed {summary['seed']}):")
         for entity, counts in summary["imports"].items():
-            self.stdout.write(
-                f"  {entity:<10} {counts['rows']:>9,} rows: {counts['created']:,} created, "
-                f"{counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
-            )
+            self.stdout.write(f"  {entity:<10} {counts['rows']:>9,} rows: {counts['summary']}")
         seconds = summary["seconds"]
         self.stdout.write(f"  generated in {seconds['generate']}s, imported in {seconds['import']}s")
         self.stdout.write(f"logins (password {summary['password']}, for the demo only):")

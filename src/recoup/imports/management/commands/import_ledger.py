@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from recoup.imports.canonical import ENTITIES
 from recoup.imports.errors import FileFormatError, ImportRejected, MappingError
 from recoup.imports.mapping import list_presets
-from recoup.imports.services import ImportResult, import_file
+from recoup.imports.services import MAX_LISTED, ImportResult, import_file
 
 MAX_ERRORS_SHOWN = 50
 
@@ -74,10 +74,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.as_dict(), default=str))
             return
         verb = "would import" if result.dry_run else "imported"
-        self.stdout.write(
-            f"{verb} {result.entity} from {opts['file']}: {result.rows} rows — created {result.created}, "
-            f"updated {result.updated}, unchanged {result.unchanged}, invalid {result.invalid}"
-        )
+        rows = f"{result.rows:,} row{'' if result.rows == 1 else 's'}"
+        self.stdout.write(f"{verb} {result.entity} from {opts['file']}: {rows} — {result.counts_text()}")
+        for warning in result.warnings[:MAX_ERRORS_SHOWN]:
+            self.stdout.write(f"warning: {warning}")
+        more = len(result.warnings) - MAX_ERRORS_SHOWN
+        if more > 0:
+            self.stdout.write(f"... and {more} more warnings (--json lists the first {MAX_LISTED:,})")
         if result.errors:
             for error in result.errors[:MAX_ERRORS_SHOWN]:
                 self.stderr.write(str(error))
