@@ -139,7 +139,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customer-list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -213,6 +213,8 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused page (403) or a missing one (404) is an answer, not an error: one line, no traceback.
+    "filters": {"expected_denials": {"()": "recoup.web.logging.ExpectedDenials"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_denials"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOUP_LOG_LEVEL", "WARNING")},
 }

@@ -172,3 +172,39 @@ def test_a_callback_for_tomorrow_takes_the_customer_off_todays_list(page, live_s
 
     entry = WorklistEntry.objects.get(customer__name=first)
     assert entry.exclusion == "callback" and "A callback is agreed for" in entry.detail
+
+
+def test_a_customer_of_another_portfolio_gets_a_page_with_a_way_back(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from recoup.ledger.models import Customer
+
+    otto = User.objects.create_user(email="otto@demo.example", password=PASSWORD, role=Role.COLLECTOR)
+    theirs = Customer.objects.create(customer_ref="OTTO-1", name="Otto's Account", currency="USD", collector=otto)
+    _log_in(page, live_server, "cara@demo.example")
+    response = page.goto(f"{live_server.url}/customers/{theirs.pk}/")
+    assert response is not None and response.status == 403
+    main = page.locator("main").inner_text()
+    assert "You can't open this page" in main and "another collector's portfolio" in main
+    assert page.locator("nav.mainnav").is_visible()  # the layout, not a bare "403 Forbidden"
+    page.get_by_role("link", name="Back to your start page").click()
+    page.wait_for_url(re.compile(r"/worklist/"))  # a collector's start page is Today's calls
+    response = page.goto(f"{live_server.url}/customers/999999/")
+    assert response is not None and response.status == 404
+    assert "Nothing here" in page.locator("main").inner_text() and page.locator("nav.mainnav").is_visible()
+
+
+def test_the_customer_page_says_why_not_on_todays_list_and_shows_the_history(page, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from recoup.ledger.models import Customer
+
+    _log_in(page, live_server, "cara@demo.example")
+    hudson = Customer.objects.get(customer_ref="NYC-1")
+    page.goto(f"{live_server.url}/calls/{hudson.pk}/")
+    page.locator("#promise-detail summary").click()
+    page.get_by_role("button", name="Save promise").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/customers/{hudson.pk}/")
+    why = page.locator("#why-not").inner_text()
+    assert why.startswith("Not on today's list.") and "An open promise to pay is not yet due" in why, why
+    main = page.locator("main").inner_text()
+    assert "Promise $22,000.00 by" in main and "Open" in main
+    history = page.locator("section", has=page.get_by_role("heading", name="Call history")).inner_text()
+    assert "Promise to pay" in history and "Cara Caller" in history

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from recoup.activities.models import REACHED
+from recoup.activities.models import REACHED, Activity
 from recoup.database import sql
 from recoup.database.columnar import Reader
 
@@ -37,3 +37,8 @@ def contact_facts(read: Reader, *, now: dt.datetime, customer_id: int | None = N
         + " GROUP BY customer_id",
         CONTACT_FACTS_SCHEMA,
     )
+
+
+def recent(customer_id: int, *, limit: int = 15) -> list[Activity]:
+    """The customer's last contacts (calls, e-mails, letters, notes), newest first."""
+    return list(Activity.objects.filter(customer_id=customer_id).select_related("user", "contact")[:limit])

@@ -11,14 +11,16 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 
+from recoup.activities import selectors as activity_selectors
 from recoup.activities.models import Activity
-from recoup.disputes.models import Dispute
+from recoup.disputes import selectors as dispute_selectors
 from recoup.kernel.calendar import local_time
 from recoup.kernel.money import Money, format_money
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import Customer, Invoice
 from recoup.prediction import selectors as prediction_selectors
-from recoup.promises.models import PaymentPlan, Promise, PromiseStatus
+from recoup.promises import selectors as promise_selectors
+from recoup.promises.models import PromiseStatus
 from recoup.promises.selectors import offer_limits
 from recoup.reports.charts import line_chart, month_label
 from recoup.worklist import selectors as worklist_selectors
@@ -95,23 +97,19 @@ def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.dat
     zone = ledger.customer_zone(customer)
     items = ledger.open_items(customer, as_of)
     predictions = prediction_selectors.predictions_by_invoice([i.pk for i in items])
-    disputes = list(Dispute.objects.filter(customer=customer).prefetch_related("invoices").select_related("owner")[:10])
+    disputes = dispute_selectors.for_customer(customer.pk)
     disputed_ids = {i.pk for d in disputes if d.is_open for i in d.invoices.all()}
     for item in items:
         item.prediction = predictions.get(item.pk)  # type: ignore[attr-defined]
         item.disputed = item.pk in disputed_ids  # type: ignore[attr-defined]
-    entry = WorklistEntry.objects.filter(customer=customer).first()
+    entry = worklist_selectors.entry_of(customer.pk)
     contacts = []
     for contact in customer.contacts.all():
         dial = dial_uri(contact.phone) if contact.phone and not contact.do_not_call else None
         contacts.append(ContactView(contact, dial, local_time(now, zone.zone)))
     limits = offer_limits(user)
-    promises = list(Promise.objects.filter(customer=customer).prefetch_related("invoices")[:10])
-    plans = list(
-        PaymentPlan.objects.filter(customer=customer)
-        .exclude(status=PaymentPlan.Status.CANCELLED)
-        .prefetch_related("instalments")[:5]
-    )
+    promises = promise_selectors.promises_of(customer.pk)
+    plans = promise_selectors.plans_of(customer.pk)
     return {
         "customer": customer,
         "zone": zone,
@@ -121,14 +119,14 @@ def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.dat
         "items": items,
         "totals": ledger.open_item_totals(items),
         "history": payment_history(customer, as_of),
-        "activities": list(Activity.objects.filter(customer=customer).select_related("user", "contact")[:15]),
+        "activities": activity_selectors.recent(customer.pk),
         "promises": promises,
         "open_promises": [p for p in promises if p.status == PromiseStatus.OPEN],
         "plans": plans,
         "disputes": disputes,
         "contacts": contacts,
         "limits": limits,
-        "tasks": list(Task.objects.filter(customer=customer, status=Task.Status.OPEN).select_related("user")[:10]),
+        "tasks": worklist_selectors.open_tasks(customer.pk),
     }
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import polars as pl
+from django.db.models import QuerySet
 
 from recoup.database import sql
 from recoup.database.columnar import Reader
+from recoup.disputes.models import Dispute
 
 OPEN_STATUSES = "('open', 'in_review')"
 
@@ -28,3 +30,9 @@ def dispute_facts(read: Reader, *, customer_id: int | None = None) -> pl.DataFra
         " FROM disputes_dispute WHERE 1 = 1" + sql.for_customer("customer_id", customer_id) + " GROUP BY customer_id, currency",
         {"customer_id": pl.Int64, "currency": pl.String, "open_dispute": pl.Int64, "last_dispute_resolved_on": pl.Date},
     )
+
+
+def for_customer(customer_id: int, *, limit: int = 10) -> list[Dispute]:
+    """The customer's disputes, latest opened first, with their invoices and owner."""
+    rows: QuerySet[Dispute] = Dispute.objects.filter(customer_id=customer_id).prefetch_related("invoices").select_related("owner")
+    return list(rows[:limit])

@@ -63,3 +63,19 @@ def plan_facts(read: Reader, *, customer_id: int | None = None) -> pl.DataFrame:
         + " GROUP BY p.customer_id",
         {"customer_id": pl.Int64, "next_instalment_due": pl.Date},
     )
+
+
+def promises_of(customer_id: int, *, limit: int = 10) -> list[Promise]:
+    """The customer's promises, newest first, with their invoices."""
+    return list(
+        Promise.objects.filter(customer_id=customer_id).prefetch_related("invoices").order_by("-created_at", "-id")[:limit]
+    )
+
+
+def plans_of(customer_id: int, *, limit: int = 5) -> list[PaymentPlan]:
+    """The customer's payment plans that are not cancelled, with their instalments."""
+    return list(
+        PaymentPlan.objects.filter(customer_id=customer_id)
+        .exclude(status=PaymentPlan.Status.CANCELLED)
+        .prefetch_related("instalments")[:limit]
+    )

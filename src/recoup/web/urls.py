@@ -1,11 +1,10 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
-from django.views.generic import RedirectView
 
 from recoup.web import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customer-list", permanent=False), name="home"),
+    path("", views.home, name="home"),
     path("login/", views.RecoupLoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only, so a link or prefetch cannot log anyone out.
     path("logout/", LogoutView.as_view(), name="logout"),

@@ -8,14 +8,20 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from recoup.accounts import selectors as accounts
+from recoup.activities import selectors as activity_selectors
+from recoup.disputes import selectors as dispute_selectors
 from recoup.ledger import clock, selectors
 from recoup.ledger.models import Customer
 from recoup.prediction import selectors as prediction_selectors
+from recoup.promises import selectors as promise_selectors
 from recoup.web.forms import EmailAuthenticationForm
+from recoup.worklist import selectors as worklist_selectors
 
 CUSTOMERS_PER_PAGE = 50
 
@@ -29,6 +35,12 @@ class RecoupLoginView(LoginView):
     template_name = "registration/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """A caller starts on Today's calls; everyone else on the customers."""
+    return redirect("worklist" if accounts.takes_calls(request.user) else "customer-list")
 
 
 @require_GET
@@ -76,5 +88,11 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "items": items,
         "totals": selectors.open_item_totals(items),
         "payments": selectors.recent_payments(customer),
+        "why": worklist_selectors.why_not(customer, at=timezone.now()),
+        "tasks": worklist_selectors.open_tasks(customer.pk, limit=3),
+        "promises": promise_selectors.promises_of(customer.pk),
+        "plans": promise_selectors.plans_of(customer.pk),
+        "disputes": dispute_selectors.for_customer(customer.pk),
+        "activities": activity_selectors.recent(customer.pk),
     }
     return render(request, "web/customer_detail.html", context)

@@ -12,8 +12,9 @@ from django.db.models import Q, QuerySet
 from recoup.accounts.selectors import sees_whole_team
 from recoup.database import sql
 from recoup.database.columnar import Reader
+from recoup.kernel import localtime
 from recoup.ledger.models import Customer
-from recoup.worklist.models import ON_LIST, EntryStatus, Strategy, WorklistEntry
+from recoup.worklist.models import ON_LIST, EntryStatus, Strategy, Task, WorklistEntry
 
 
 def entries(
@@ -53,11 +54,11 @@ def why_not(customer: Customer, *, at: dt.datetime | None = None) -> WhyNot:
             customer, False, "nothing_open", "Nothing is open on this account, so there is nothing to call about.", None
         )
     if entry.status in ON_LIST:
-        who = entry.collector.email if entry.collector else "the shared pool"
+        who = str(entry.collector) if entry.collector else "the shared pool"
         text = f"On today's list ({who}) with {entry.points} points."
         if at is not None and entry.window_start and entry.window_end and not (entry.window_start <= at < entry.window_end):
-            window = f"{entry.window_start:%H:%M}–{entry.window_end:%H:%M} UTC"
-            text += f" Not callable at {at:%H:%M} UTC: the customer's window is {window}."
+            window = f"{localtime.clock(entry.window_start, entry.zone)}–{localtime.clock(entry.window_end, entry.zone)}"
+            text += f" Not callable now ({localtime.clock(at, entry.zone)} there): the customer's window is {window}."
         return WhyNot(customer, True, entry.status, text, entry)
     return WhyNot(customer, False, entry.status, entry.detail or entry.get_status_display(), entry)
 
@@ -119,4 +120,15 @@ def callback_facts(read: Reader, *, now: dt.datetime, customer_id: int | None = 
         + sql.for_customer("customer_id", customer_id)
         + " GROUP BY customer_id",
         {"customer_id": pl.Int64, "next_callback": pl.Int64},
+    )
+
+
+def entry_of(customer_id: int) -> WorklistEntry | None:
+    return WorklistEntry.objects.filter(customer_id=customer_id).select_related("collector").first()
+
+
+def open_tasks(customer_id: int, *, limit: int = 10) -> list[Task]:
+    """The customer's open follow-ups, soonest first."""
+    return list(
+        Task.objects.filter(customer_id=customer_id, status=Task.Status.OPEN).select_related("user").order_by("due_at")[:limit]
     )
