@@ -58,7 +58,8 @@ def run(url: str, cookie: str, *, seconds: int, max_examples: int, seed: int, ou
     ]
     log = out / "schemathesis.log"
     with log.open("wb") as fh:
-        proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        # Run in the report directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+        proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=out, start_new_session=True)
         try:
             code = proc.wait(timeout=seconds + 180)
         except subprocess.TimeoutExpired:
