@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -180,3 +181,32 @@ def test_the_payments_file_settles_what_the_replay_says(tmp_path: Path) -> None:
     assert ((joined["expected_open"] >= 0) & (joined["expected_open"] <= joined["minor"])).all()
     assert 0 < (joined["expected_open"] == 0).sum() < joined.height  # some paid in full, not all
     assert (joined["expected_open"].sum() + applied["applied"].sum()) == joined["minor"].sum()
+
+
+def _fake_recoup(tmp_path: Path, listing: list[dict[str, object]] | None) -> list[str]:
+    """A stand-in for `recoup` whose `jobs --json` prints `listing` (or fails like an unknown command)."""
+    script = tmp_path / "recoup_stand_in.py"
+    if listing is None:
+        script.write_text("import sys\nprint(\"Unknown command: 'jobs'\", file=sys.stderr)\nsys.exit(1)\n")
+    else:
+        script.write_text(f"import json\nprint(json.dumps({{'jobs': {listing!r}}}))\n")
+    return [sys.executable, str(script)]
+
+
+def test_jobs_uses_the_listing_when_recoup_has_one(tmp_path: Path) -> None:
+    log = tmp_path / "worker.err"
+    log.write_text("")
+    listing = [
+        {"id": "1", "task": "rebuild_task", "status": "done", "attempts": 1, "error": "", "updated_at": "x"},
+        {"id": "2", "task": "score_open_items_task", "status": "failed", "attempts": 3, "error": "locked", "updated_at": "x"},
+    ]
+    drained = {"pending": 0, "scheduled": 0}
+
+    visible = checks.jobs(_fake_recoup(tmp_path, listing), {}, [log], drained, [])
+    silent = checks.jobs(_fake_recoup(tmp_path, [{**listing[1], "attempts": 1}]), {}, [log], drained, [])
+    missing = checks.jobs(_fake_recoup(tmp_path, None), {}, [log], drained, [])
+
+    assert visible["ok"], visible  # failed after three attempts, and says so: visible
+    assert not silent["ok"]  # failed at the first attempt, never retried
+    assert missing["listing"] == "jobs listing not available"
+    assert missing["ok"]  # the logs show nothing lost
