@@ -34,12 +34,17 @@ def run(url: str, cookie: str, *, seconds: int, max_examples: int, seed: int, ou
     if not cookie:
         return {"ran": False, "why": "could not log in to get a session for the API"}
     out.mkdir(parents=True, exist_ok=True)
+    # The schema declares the session cookie (ninja's django_auth): handing schemathesis its
+    # value as that parameter, rather than as a fixed Cookie header, lets its negative cases
+    # leave it out and see the API refuse them.
+    config = out / "schemathesis.toml"
+    config.write_text('[parameters]\n"cookie.sessionid" = "${RECOUP_SOAK_SESSION}"\n')
     argv = [
         exe,
+        "--config-file",
+        str(config),
         "run",
         f"{url}/api/openapi.json",
-        "-H",
-        f"Cookie: sessionid={cookie}",
         "--max-time",
         str(seconds),
         "--max-examples",
@@ -59,6 +64,7 @@ def run(url: str, cookie: str, *, seconds: int, max_examples: int, seed: int, ou
     log = out / "schemathesis.log"
     with log.open("wb") as fh:
         # Run in the report directory: schemathesis keeps a cache (.schemathesis/) where it runs.
+        env = {**env, "RECOUP_SOAK_SESSION": cookie}
         proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=out, start_new_session=True)
         try:
             code = proc.wait(timeout=seconds + 180)
