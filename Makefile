@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/recoup
 export RECOUP_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist bench-load clean
+.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist bench-load bench-soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ bench-load: $(STAMP)
 
 bench-worklist: $(STAMP)
 	$(BIN)/python bench/worklist/run.py
+
+# 10 minutes on each deployment (SQLite; PostgreSQL + Redis at 127.0.0.1), then the checks;
+# writes bench/results/soak-sqlite.json and soak-postgres.json. E.g. SOAK_ARGS="--target sqlite --minutes 3".
+SOAK_ARGS ?= --target both --minutes 10
+bench-soak: $(STAMP)
+	$(BIN)/python bench/soak/run.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var
