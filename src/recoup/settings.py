@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "recoup.web.middleware.LoginRequiredMiddleware",
     "recoup.web.middleware.UserTimezoneMiddleware",
+    "recoup.web.middleware.DatabaseBusyMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -113,7 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while an import writes; foreign keys are on by
         # default in Django's SQLite backend, and the init command below states it again.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
+        # busy_timeout: a write waits up to 30 s for another writer (an import holds the lock
+        # for its whole transaction) before the request is answered "busy, try again" (503).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;",
         "transaction_mode": "IMMEDIATE",
     }
 

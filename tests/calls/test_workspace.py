@@ -341,3 +341,19 @@ def test_a_customer_without_a_country_is_not_followed_up_on_the_companys_christm
     )
     assert result.task is not None
     assert result.task.due_at == dt.datetime(2026, 12, 28, 14, 0, tzinfo=dt.UTC)
+
+
+def test_a_write_that_finds_the_database_locked_gets_a_busy_page_not_a_500(client, team, acme, monkeypatch) -> None:
+    # The soak test: outcome POSTs answered 500 while a CLI import held SQLite's write lock.
+    from django.db import OperationalError
+
+    from recoup.calls import services
+
+    def locked(**kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "log_outcome", locked)
+    client.force_login(team["collector"])
+    response = client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "no_answer"})
+    assert response.status_code == 503 and response["Retry-After"] == "15"
+    assert "Nothing of what you sent was saved" in response.content.decode()

@@ -125,3 +125,25 @@ def test_an_import_of_100k_rows_triggers_one_rebuild(
     assert len(rebuilds) == 1 and refreshes == []
     assert WorklistEntry.objects.count() == 2_000
     assert receivers.REFRESH_AT_ONCE < 2_000
+
+
+def test_a_refresh_during_a_rebuild_is_kept_not_overwritten_or_duplicated(books, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The soak test saw a refresh slip between a rebuild's delete and its COPY on PostgreSQL
+    # (a unique violation, the job lost); the rebuild now locks the table and keeps newer entries.
+    worklist_services.rebuild(at=timezone.now())
+    acme = Customer.objects.get(customer_ref="ACME")
+    real_compute = worklist_services.compute
+    refreshed: list[dt.datetime] = []
+
+    def compute_then_a_call_is_logged(**kwargs):  # type: ignore[no-untyped-def]
+        result = real_compute(**kwargs)
+        if kwargs.get("customer_id") is None:  # the rebuild's compute, not the refresh's own
+            at = timezone.now() + dt.timedelta(seconds=1)
+            worklist_services.refresh_customer(acme.pk, at=at)
+            refreshed.append(at)
+        return result
+
+    monkeypatch.setattr(worklist_services, "compute", compute_then_a_call_is_logged)
+    worklist_services.rebuild(at=timezone.now())
+    assert WorklistEntry.objects.filter(customer=acme).count() == 1
+    assert WorklistEntry.objects.get(customer=acme).built_at == refreshed[0]

@@ -25,7 +25,7 @@ from typing import Any
 
 READ_PRAGMAS = (
     # Wait for a writer's checkpoint instead of failing at once; the parent's timeout is the same.
-    "PRAGMA busy_timeout = 10000",
+    "PRAGMA busy_timeout = 30000",
     # A reader: refuse by construction anything that would write.
     "PRAGMA query_only = 1",
 )

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from recoup.accounts.selectors import zone_of
+
+log = logging.getLogger(__name__)
 
 # Paths anyone may reach: the login page itself and static assets.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
@@ -51,3 +56,24 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class DatabaseBusyMiddleware:
+    """A write that still finds the database locked after the busy timeout (SQLite, while a
+    large import holds the write lock) is answered 503 with a page saying nothing was saved and
+    to send it again, instead of a 500. The transaction was rolled back whole, so a retry is safe.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError) or "database is locked" not in str(exception):
+            return None
+        log.warning("database busy: %s %s answered 503 (%s)", request.method, request.path, exception)
+        response = render(request, "web/busy.html", status=503)
+        response["Retry-After"] = "15"
+        return response

@@ -18,6 +18,7 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from recoup.accounts.models import Role
 from recoup.accounts.selectors import active_collectors, is_manager
@@ -135,14 +136,37 @@ def _table_frame(entries: pl.DataFrame, *, at: dt.datetime, as_of: dt.date, home
     )
 
 
+def _lock_entries() -> None:
+    """Serialise writers of the stored worklist for the rest of the transaction.
+
+    A rebuild replaces every entry while refreshes replace one; on PostgreSQL two of them
+    interleaving would insert the same customer twice (seen in the soak test: a refresh between
+    the rebuild's delete and its COPY). SQLite's write transactions (BEGIN IMMEDIATE) are
+    serialised already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {WorklistEntry._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
 def rebuild(*, at: dt.datetime, as_of: dt.date | None = None) -> BuildResult:
-    """Replace the whole worklist with a fresh build at ``at``: one transaction, all or nothing."""
+    """Replace the whole worklist with a fresh build at ``at``: one transaction, all or nothing.
+
+    The build is computed before the write lock is taken (seconds, on a large ledger); an entry
+    refreshed meanwhile (a call logged during the build) is newer than what the build saw, so it
+    is kept rather than overwritten.
+    """
     started = time.perf_counter()
+    began = timezone.now()
     as_of = as_of or business_date(at)
     entries, stages = compute(at=at, as_of=as_of)
     clock = time.perf_counter()
     with transaction.atomic():
-        WorklistEntry.objects.all().delete()
+        _lock_entries()
+        newer = list(WorklistEntry.objects.filter(built_at__gt=max(began, at)).values_list("customer_id", flat=True))
+        WorklistEntry.objects.exclude(customer_id__in=newer).delete()
+        if newer and entries.height:
+            entries = entries.filter(~pl.col("customer_id").is_in(newer))
         if entries.height:
             insert_frame(
                 connection,
@@ -163,6 +187,7 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
     """
     as_of = business_date(at)
     with transaction.atomic():
+        _lock_entries()
         # Lock this customer's entry: two refreshes of one customer must not interleave.
         list(WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
         taken = (
