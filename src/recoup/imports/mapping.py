@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from recoup.imports.canonical import ENTITIES
 from recoup.imports.errors import MappingError
+from recoup.ledger.canonical import ENTITIES
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from recoup.imports.canonical import LINE
 from recoup.imports.errors import RowError
+from recoup.ledger.canonical import LINE
 
 MAX_INT_DIGITS = 15  # 10^15 minor units is far beyond any invoice and far within Int64
 _MULTIPLIER = {0: 1, 1: 10, 2: 100, 3: 1_000, 4: 10_000}

@@ -15,9 +15,9 @@ from typing import Any
 
 import polars as pl
 
-from recoup.imports.canonical import LINE
 from recoup.imports.errors import FileFormatError, RowError
 from recoup.imports.mapping import ReadOptions
+from recoup.ledger.canonical import LINE
 
 MAX_COLUMNS = 500
 

@@ -25,12 +25,12 @@ from django.utils import timezone
 
 from recoup.database.bulk import fetch_frame
 from recoup.imports import entities
-from recoup.imports.canonical import ENTITIES, LINE
 from recoup.imports.errors import FileFormatError, ImportRejected, RowError
 from recoup.imports.mapping import CANONICAL, Mapping, load_mapping
 from recoup.imports.models import ImportRun
 from recoup.imports.reading import file_checksum, read_table
 from recoup.imports.transform import to_canonical
+from recoup.ledger.canonical import ENTITIES, LINE
 from recoup.ledger.events import customers_changed
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from recoup.imports.canonical import LINE, EntitySpec
 from recoup.imports.errors import FileFormatError
 from recoup.imports.mapping import Mapping
+from recoup.ledger.canonical import LINE, EntitySpec
 
 _PIECE = re.compile(r"\{([^{}]+)\}")
 

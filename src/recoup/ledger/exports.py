@@ -18,6 +18,7 @@ from django.db import connection
 
 from recoup.database.bulk import fetch_frame
 from recoup.kernel.money import currency_exponent
+from recoup.ledger.canonical import CUSTOMERS, schema_of
 
 EXPORTS = ("customers", "invoices", "open-items")
 FORMATS = ("csv", "json", "xlsx")
@@ -41,6 +42,13 @@ def major_units(minor: str, currency: str) -> pl.Expr:
     )
 
 
+# The customers file as `recoup import customers` reads it back (canonical columns, this order).
+EXPORTED_CUSTOMER_COLUMNS = (
+    *CUSTOMERS.required,
+    *(c for c in CUSTOMERS.optional if c not in ("contact_name", "phone", "email")),
+)
+
+
 def customers_frame() -> pl.DataFrame:
     frame = fetch_frame(
         connection,
@@ -48,21 +56,7 @@ def customers_frame() -> pl.DataFrame:
         " c.segment, COALESCE(u.email, ''), c.is_consumer, COALESCE(p.customer_ref, ''), c.status"
         " FROM ledger_customer c LEFT JOIN accounts_user u ON u.id = c.collector_id"
         " LEFT JOIN ledger_customer p ON p.id = c.parent_id ORDER BY c.customer_ref",
-        schema={
-            "customer_ref": pl.String,
-            "name": pl.String,
-            "country": pl.String,
-            "region": pl.String,
-            "timezone": pl.String,
-            "currency": pl.String,
-            "payment_terms_days": pl.Int64,
-            "credit_limit": pl.Int64,
-            "segment": pl.String,
-            "collector": pl.String,
-            "is_consumer": pl.Boolean,
-            "parent_ref": pl.String,
-            "status": pl.String,
-        },
+        schema=schema_of(*EXPORTED_CUSTOMER_COLUMNS),
     )
     return frame.with_columns(major_units("credit_limit", "currency").alias("credit_limit"))
 

@@ -17,6 +17,8 @@ from datetime import date
 
 import polars as pl
 
+from recoup.ledger.canonical import CUSTOMERS
+
 from .customers import build_customers, contact_frame, customer_frame
 from .formats import phone_pool
 from .invoices import build_invoices, invoice_frame
@@ -42,22 +44,10 @@ __all__ = [
     "phone_pool",
 ]
 
+# The canonical columns the demo fills, in the canonical order, then two attributes of its own.
 CUSTOMER_COLUMNS: tuple[str, ...] = (
-    "customer_ref",
-    "name",
-    "country",
-    "region",
-    "timezone",
-    "currency",
-    "payment_terms_days",
-    "credit_limit",
-    "segment",
-    "collector",
-    "contact_name",
-    "phone",
-    "email",
-    "is_consumer",
-    "parent_ref",
+    *CUSTOMERS.required,
+    *(c for c in CUSTOMERS.optional if c != "status"),
     "industry",
     "billing_channel",
 )

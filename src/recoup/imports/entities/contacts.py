@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 
 from recoup.database.bulk import fetch_frame, insert_frame, reserve_ids, update_frame
-from recoup.imports.canonical import CONTACTS, LINE
 from recoup.imports.entities.base import (
     EMAIL,
     Job,
@@ -22,6 +21,7 @@ from recoup.imports.entities.base import (
 )
 from recoup.imports.parsing import Checker, duplicates, max_length, parse_bool, require_present
 from recoup.kernel.phone import InvalidPhone, normalize_phone
+from recoup.ledger.canonical import CONTACTS, LINE
 
 DIALABLE = "__dialable"
 UNDIALABLE_MAX = 100  # Contact.undialable_phone

@@ -8,7 +8,6 @@ import polars as pl
 from django.conf import settings
 
 from recoup.database.bulk import fetch_frame, insert_frame, reserve_ids, update_frame
-from recoup.imports.canonical import CUSTOMERS, LINE
 from recoup.imports.entities.base import (
     EMAIL,
     Job,
@@ -34,24 +33,25 @@ from recoup.imports.parsing import (
     parse_minor,
     require_present,
 )
+from recoup.ledger.canonical import CUSTOMERS, LINE, schema_of
 
 CUSTOMER_STATUSES = ["active", "on_hold", "with_agency"]
 
 # The ledger_customer columns a row of the file sets, as the ledger holds them: what `plan`
 # reads to compare and the audit shows as "before" (customer_ref is the key).
-CUSTOMER_TABLE: dict[str, type[pl.DataType]] = {
-    "name": pl.String,
-    "country": pl.String,
-    "region": pl.String,
-    "timezone": pl.String,
-    "currency": pl.String,
-    "payment_terms_days": pl.Int64,
-    "credit_limit": pl.Int64,
-    "segment": pl.String,
-    "is_consumer": pl.Boolean,
-    "collector_id": pl.Int64,
-    "status": pl.String,
-}
+CUSTOMER_TABLE = schema_of(
+    "name",
+    "country",
+    "region",
+    "timezone",
+    "currency",
+    "payment_terms_days",
+    "credit_limit",
+    "segment",
+    "is_consumer",
+    "collector_id",
+    "status",
+)
 
 
 @lru_cache(maxsize=1)

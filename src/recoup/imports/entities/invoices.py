@@ -6,7 +6,6 @@ import polars as pl
 from django.conf import settings
 
 from recoup.database.bulk import bulk_load, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
-from recoup.imports.canonical import INVOICES, LINE
 from recoup.imports.entities.base import (
     Job,
     Plan,
@@ -24,6 +23,7 @@ from recoup.imports.entities.base import (
 from recoup.imports.entities.credits import apply_credits, check_credits
 from recoup.imports.parsing import Checker, duplicates, major_text, max_length, parse_dates, parse_minor, require_present
 from recoup.imports.transform import CREDIT_FLAG, DUE_BASELINE, DUE_DAYS
+from recoup.ledger.canonical import INVOICES, LINE, schema_of
 
 DEFAULT_TERMS_DAYS = 30
 INVOICE_KINDS = ["invoice", "credit_note", "debit_note"]
@@ -32,14 +32,7 @@ LINES = "__lines"  # when a mapping groups invoice lines: the file lines each in
 
 # The ledger_invoice columns an import reads to compare a changed row with (and the audit
 # shows as "before"); the refs, id and fingerprint are read first, on their own.
-INVOICE_TABLE: dict[str, type[pl.DataType]] = {
-    "customer_id": pl.Int64,
-    "kind": pl.String,
-    "issue_date": pl.Date,
-    "due_date": pl.Date,
-    "currency": pl.String,
-    "amount": pl.Int64,
-}
+INVOICE_TABLE = schema_of("customer_id", "kind", "issue_date", "due_date", "currency", "amount")
 _REFS: dict[str, type[pl.DataType]] = {"id": pl.Int64, "source": pl.String, "invoice_ref": pl.String, "import_hash": pl.String}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import polars as pl
 
 from recoup.database.bulk import bulk_load, delete_ids, fetch_frame, insert_frame, is_postgres, reserve_ids, update_frame
-from recoup.imports.canonical import LINE, PAYMENTS
 from recoup.imports.entities.base import (
     Job,
     Plan,
@@ -21,6 +20,7 @@ from recoup.imports.entities.base import (
     with_exponents,
 )
 from recoup.imports.parsing import Checker, duplicates, major_text, max_length, parse_dates, parse_minor, require_present
+from recoup.ledger.canonical import LINE, PAYMENTS
 
 PAYMENT_METHODS = ["ach", "wire", "check", "card", "cash", "other"]
 CHUNK = 200_000

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recoup.imports.canonical import ENTITIES
 from recoup.imports.errors import FileFormatError, ImportRejected, MappingError
 from recoup.imports.mapping import list_presets
 from recoup.imports.services import MAX_LISTED, ImportResult, import_file
+from recoup.ledger.canonical import ENTITIES
 
 MAX_ERRORS_SHOWN = 50
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import polars as pl
+
 
 @dataclass(frozen=True)
 class EntitySpec:
@@ -39,11 +41,11 @@ CUSTOMERS = EntitySpec(
         "credit_limit",
         "segment",
         "collector",
+        "contact_name",
         "phone",
         "email",
         "is_consumer",
         "parent_ref",
-        "contact_name",
         "status",
     ),
 )
@@ -67,6 +69,29 @@ PAYMENTS = EntitySpec(
 )
 
 ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (CUSTOMERS, CONTACTS, INVOICES, PAYMENTS)}
+
+# How the ledger holds the columns that are not text (amounts in minor units, ids, flags, dates);
+# shared by the imports (what a row is compared with) and the exports (what is written out).
+COLUMN_TYPES: dict[str, type[pl.DataType]] = {
+    "payment_terms_days": pl.Int64,
+    "credit_limit": pl.Int64,
+    "is_consumer": pl.Boolean,
+    "collector_id": pl.Int64,
+    "customer_id": pl.Int64,
+    "amount": pl.Int64,
+    "open_amount": pl.Int64,
+    "issue_date": pl.Date,
+    "due_date": pl.Date,
+    "received_on": pl.Date,
+    "is_primary": pl.Boolean,
+    "do_not_call": pl.Boolean,
+}
+
+
+def schema_of(*columns: str) -> dict[str, type[pl.DataType]]:
+    """A frame schema for these ledger columns, in this order (text unless COLUMN_TYPES says otherwise)."""
+    return {c: COLUMN_TYPES.get(c, pl.String) for c in columns}
+
 
 # The internal columns every frame carries alongside the file's own.
 LINE = "__line"
