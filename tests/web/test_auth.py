@@ -19,7 +19,7 @@ def test_password_is_stored_with_argon2(user):
 def test_login_with_email_and_password(client, user):
     response = client.post(reverse("login"), {"username": "cara@example.com", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("customer-list")
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("customer-list")).status_code == 200
 
 
@@ -64,10 +64,12 @@ def test_anonymous_is_sent_to_login(client, path):
         assert response["Location"] == "/login/?next=/customers/"
 
 
-def test_root_redirects_to_customers(client_in):
-    response = client_in.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("customer-list")
+def test_a_callers_start_page_is_todays_calls_and_a_managers_the_customers(client, user):
+    client.force_login(user)  # a collector
+    assert client.get("/")["Location"] == reverse("worklist")
+    user.role = "manager"
+    user.save()
+    assert client.get("/")["Location"] == reverse("customer-list")
 
 
 def test_healthz_is_public(client):

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, InterfaceError, close_old_connections
+from django.db import DatabaseError, InterfaceError
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from recoup.jobs import services
@@ -107,7 +107,7 @@ def _durable(fn: F, configured_retries: int) -> Callable[..., Any]:
             result = fn(*args, **kwargs)
         except Exception as exc:
             # A broken connection must not be reused by the next attempt in this thread.
-            close_old_connections()
+            services.close_broken_connections()
             transient = is_transient(exc)
             will_retry = transient and left > 0
             if not transient and task is not None:

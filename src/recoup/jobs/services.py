@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from recoup.jobs.models import JobRun, JobStatus
@@ -17,6 +17,14 @@ from recoup.jobs.models import JobRun, JobStatus
 log = logging.getLogger(__name__)
 
 _WRITE_ATTEMPTS = 3
+
+
+def close_broken_connections() -> None:
+    """Close connections that are unusable, as a worker does between jobs, but never one in the
+    middle of a transaction (a job run inline inside a caller's transaction, in tests)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 def _write(task_id: str, **fields: object) -> None:
@@ -28,7 +36,7 @@ def _write(task_id: str, **fields: object) -> None:
                 JobRun.objects.create(task_id=task_id, started_at=now, updated_at=now, **fields)
             return
         except DatabaseError as exc:
-            close_old_connections()
+            close_broken_connections()
             if attempt == _WRITE_ATTEMPTS:
                 log.error("could not record job %s (%s): %s", task_id, fields.get("status"), exc)
                 return
