@@ -7,6 +7,7 @@ The task is the edge where "today" and "now" are decided, as the command line is
   (recoup.imports.services), scores every open item with the latest model.
 - ``retrain_task``: nightly at 02:30 (UTC, huey's clock), trains on the ledger as of today, then
   scores.
+- ``train_task``: the same on demand; `recoup init --demo` queues it, then a worklist rebuild.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from recoup.prediction import selectors
 # `services` (and with it scikit-learn, most of a second to load) is imported inside the tasks:
 # the worker and every import that queues a task load this module, most of them to do nothing.
 
-__all__ = ["retrain_task", "score_open_items_task"]
+__all__ = ["retrain_task", "score_open_items_task", "train_task"]
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,26 @@ def score_open_items_task() -> int | None:
 @db_periodic_task(crontab(hour="2", minute="30"))
 def retrain_task() -> dict[str, Any]:
     """Train on the ledger as of today, then score every open item with the new model."""
+    return _train_and_score()
+
+
+@db_task()
+def train_task(*_previous: Any) -> int:
+    """The same as the nightly retrain, on demand; returns the number of open items scored.
+
+    `recoup init --demo` queues it (followed by a worklist rebuild) so that the server starts
+    before the first model exists. Its result is a plain number so that the next task of a
+    pipeline receives it as an argument (huey spreads a dict result into keyword arguments).
+    """
+    return int(_train_and_score()["scored"])
+
+
+def _train_and_score() -> dict[str, Any]:
     from recoup.prediction import services
 
     as_of = timezone.localdate()
     now = timezone.now()
     row = services.train(as_of=as_of, now=now)
     scored = services.score_open_items(as_of=as_of, now=now, model=row)
-    log.info("retrained model %d (fallback=%s) on facts up to %s; scored %d open item(s)", row.pk, row.fallback, as_of, scored)
+    log.info("trained model %d (fallback=%s) on facts up to %s; scored %d open item(s)", row.pk, row.fallback, as_of, scored)
     return {"model_id": row.pk, "fallback": row.fallback, "scored": scored}

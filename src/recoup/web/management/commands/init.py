@@ -49,15 +49,15 @@ class Command(BaseCommand):
 def queue_first_training() -> None:
     """Training takes a minute or more on the demo company; the server need not wait for it.
 
-    The same chain as the nightly retrain, followed by a worklist rebuild so that today's list
-    carries the predicted pay dates as soon as they exist.
+    Training and scoring as the nightly retrain does, followed by a worklist rebuild so that
+    today's list carries the predicted pay dates as soon as they exist.
     """
     from huey.contrib.djhuey import HUEY
 
-    from recoup.prediction.tasks import retrain_task
+    from recoup.prediction.tasks import train_task
     from recoup.worklist.tasks import refresh_after_import_task
 
-    HUEY.enqueue(retrain_task.s().then(refresh_after_import_task))
+    HUEY.enqueue(train_task.s().then(refresh_after_import_task))
 
 
 class _Quiet:
