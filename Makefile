@@ -25,9 +25,12 @@ COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generat
 
 .PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist bench-load clean lock upgrade
 
+# The venv is made without pip (ensurepip alone costs seconds): the pip of the Python that makes
+# it installs uv into it (pip >= 22.3), or, where that Python has no pip, the venv gets its own.
 $(UV_STAMP): $(UV_LOCK)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(UV_LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --require-hashes --no-deps -r $(UV_LOCK) 2>/dev/null || \
+		{ $(BIN)/python -m ensurepip --default-pip >/dev/null && $(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(UV_LOCK); }
 	touch $@
 
 # Additive: a venv that already holds the dev lock (a superset, same versions) stays as it is.
