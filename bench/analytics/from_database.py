@@ -3,7 +3,7 @@
 The ledger of bench/analytics/run.py (100,000 customers, 1,000,000 open and 4,000,000
 settled invoices at scale 1) is written into a fresh SQLite and a fresh PostgreSQL database
 (set-based inserts, not timed). Then a new process, as the report command or a web worker
-would be, times: `recoup.reports.loading.load_ledger()` (ADBC → Arrow → Polars) and aging +
+would be, times: `recoup.ledger.frames.load_ledger()` (column-wise: ADBC → Arrow → Polars) and aging +
 DSO + CEI + behaviour features on what it loaded. Its outputs are asserted equal to the same
 computation over the generated frames, so the round trip through the database is checked too.
 
@@ -133,7 +133,8 @@ def measure(scale: float) -> dict[str, Any]:
     from django.db import connection
 
     from bench.analytics.run import AS_OF, START, generate, run_polars
-    from recoup.reports.loading import load_ledger, uses_arrow
+    from recoup.database.columnar import route
+    from recoup.ledger.frames import ledger_size, load_ledger
 
     started = time.perf_counter()
     # What the report command does: read as of the report date, and only the payments that
@@ -145,7 +146,7 @@ def measure(scale: float) -> dict[str, Any]:
     expected = run_polars(generate(scale))
     _assert_same(ours, expected)
     return {
-        "arrow_reader": uses_arrow(connection),
+        "read_path": route(connection, expected_rows=ledger_size()),
         "load_seconds": round(loaded - started, 2),
         "compute_seconds": round(computed - loaded, 2),
         "total_seconds": round(computed - started, 2),

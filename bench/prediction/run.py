@@ -234,8 +234,8 @@ def _django_child(args: argparse.Namespace) -> dict[str, Any]:
     # The write alone, on the same predictions (it replaces them all again).
     import polars as pl
 
+    from recoup.ledger.frames import load_ledger
     from recoup.prediction.features import prediction_rows
-    from recoup.reports.loading import load_ledger
 
     # The same steps again, one at a time, to see where the end-to-end time goes.
     at = AS_OF + dt.timedelta(days=1)

@@ -20,9 +20,8 @@ def score_customers(customer_ids: list[int], *, at: dt.datetime, as_of: dt.date)
 
     from recoup.activities.models import REACHED, Activity
     from recoup.disputes.models import Dispute
-    from recoup.ledger.models import Allocation, Contact, Customer, Invoice
+    from recoup.ledger.models import Allocation, Contact, Customer, FxRate, Invoice
     from recoup.promises.models import Instalment, Promise
-    from recoup.reports.models import FxRate
     from recoup.worklist.models import Strategy
     from recoup.worklist.rules import parse_strategy
 

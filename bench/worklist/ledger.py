@@ -399,7 +399,7 @@ def generate(scale: float = 1.0, seed: int = 5) -> dict[str, pl.DataFrame]:
         "promises_instalment": instalments,
         "disputes_dispute": disputes,
         "disputes_dispute_invoices": dispute_invoices,
-        "reports_fxrate": fx,
+        "ledger_fxrate": fx,
     }
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "huey.contrib.djhuey",
+    "recoup.jobs",
     "recoup.accounts",
     "recoup.audit",
     "recoup.ledger",
@@ -207,7 +208,9 @@ HUEY: dict[str, object] = {
 if RECOUP_REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": RECOUP_REDIS_URL})
 else:
-    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
+    # A queued job must survive a crash (fsync: synchronous=FULL on the small queue file) and wait,
+    # like every recoup connection, up to 10 s for a busy file instead of failing.
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3"), "timeout": 10, "fsync": True})
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("worklist/", include("recoup.worklist.urls")),
     path("calls/", include("recoup.calls.urls")),
     path("playbook/", include("recoup.playbook.urls")),
+    path("jobs/", include("recoup.jobs.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from recoup.accounts.models import Role, User
-from recoup.calls import services
-from recoup.calls.models import Task
 from recoup.ledger.models import Allocation, Customer, Invoice, Payment
 from recoup.promises.models import Promise
 from recoup.promises.services import evaluate_due, make_promise
+from recoup.worklist import services
+from recoup.worklist.models import Task
 
 pytestmark = pytest.mark.django_db
 

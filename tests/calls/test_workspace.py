@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from recoup.accounts.models import Role, User
 from recoup.activities.models import Activity
-from recoup.calls.models import FeedToken, Task
+from recoup.calls.models import FeedToken
 from recoup.disputes.models import Dispute
 from recoup.kernel.calendar import is_public_holiday
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.promises.models import PaymentPlan, Promise
 from recoup.worklist import services as worklist
-from recoup.worklist.models import WorklistEntry
+from recoup.worklist.models import Task, WorklistEntry
 
 pytestmark = pytest.mark.django_db
 

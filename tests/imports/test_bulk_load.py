@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from recoup.database import bulk
 from recoup.imports.errors import ImportRejected
 from recoup.imports.services import import_file
-from recoup.ledger import bulk
 from recoup.ledger.models import Customer, Invoice
 
 pytestmark = pytest.mark.django_db

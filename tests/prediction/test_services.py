@@ -1,7 +1,7 @@
 """Training, scoring and the backtest command against the database (SQLite and PostgreSQL).
 
 Inside the test transaction the Arrow loader cannot see the rows and reads through Django's
-cursor instead (recoup.reports.loading): expected, and the same frames either way.
+cursor instead (recoup.ledger.frames): expected, and the same frames either way.
 """
 
 from __future__ import annotations

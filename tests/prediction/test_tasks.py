@@ -1,8 +1,9 @@
-"""Background jobs of prediction (huey) and their wiring: scoring after imports, the nightly
-retrain, `recoup worker` and the worker beside `recoup serve`. SQLite and PostgreSQL.
+"""Background jobs of prediction (huey) and their wiring: scoring when books change ("customer
+changed"), the nightly retrain, `recoup worker` and the worker beside `recoup serve`. SQLite and
+PostgreSQL.
 
 The suite runs huey in immediate mode (RECOUP_HUEY_IMMEDIATE=1, tests/conftest.py): a task
-runs inline, in memory, when it is enqueued. Imports queue their task on commit, which a test
+runs inline, in memory, when it is enqueued. The event is heard on commit, which a test
 transaction never reaches, so the tests capture the on-commit callbacks and run them.
 """
 
@@ -19,12 +20,13 @@ import time
 import polars as pl
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
 from recoup import cli
 from recoup.demo.services import load_demo_company
 from recoup.imports.errors import ImportRejected
 from recoup.imports.services import import_frame
+from recoup.ledger import clock
+from recoup.ledger.events import CustomersChanged, customer_changed
 from recoup.ledger.models import Customer, Invoice
 from recoup.prediction.models import InvoicePrediction, PredictionModel
 from recoup.prediction.tasks import retrain_task, score_open_items_task
@@ -79,7 +81,7 @@ def test_scoring_without_a_model_does_nothing_and_says_so(db, caplog) -> None:
 
 
 def test_nightly_retrain_then_every_invoice_import_rescores(db, django_capture_on_commit_callbacks) -> None:
-    today = timezone.localdate()
+    today = clock.today()
     load_demo_company(customers=40, invoices=1500, seed=2, as_of=today)
 
     result = retrain_task.call_local()
@@ -93,7 +95,8 @@ def test_nightly_retrain_then_every_invoice_import_rescores(db, django_capture_o
     frame = invoices(customer.customer_ref, ("TASK-1", today.isoformat(), "1200.00"), ("TASK-2", today.isoformat(), "80.50"))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         import_frame("invoices", frame, actor_label="test")
-    assert len(callbacks) == 1
+    # The import's change, then the scoring's own ("prediction", which the worklist follows).
+    assert len(callbacks) == 2
     new = set(Invoice.objects.filter(invoice_ref__in=["TASK-1", "TASK-2"]).values_list("id", flat=True))
     predicted = {p.invoice_id: p for p in InvoicePrediction.objects.all()}
     assert len(new) == 2 and new <= set(predicted)
@@ -101,24 +104,34 @@ def test_nightly_retrain_then_every_invoice_import_rescores(db, django_capture_o
     assert all(predicted[i].model_id == model.pk and predicted[i].expected_pay_date > today for i in new)
 
 
-def test_only_applied_imports_of_invoices_or_payments_schedule_scoring(db, django_capture_on_commit_callbacks) -> None:
-    customers = pl.DataFrame({"customer_ref": ["A"], "name": ["Alpha"]})
-    with django_capture_on_commit_callbacks() as callbacks:
-        import_frame("customers", customers, actor_label="test")
-    assert callbacks == []  # customers alone change no open item
+def test_only_applied_imports_that_change_books_rescore(db, django_capture_on_commit_callbacks, monkeypatch) -> None:
+    from recoup.prediction import services
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        import_frame("invoices", invoices("A", ("D-1", "2026-01-01", "10.00")), actor_label="test", dry_run=True)
-    assert callbacks == []
+    scored: list[object] = []
+    monkeypatch.setattr(services, "score_customers", lambda ids, **kw: scored.append(sorted(ids)) or 0)
+    heard: list[CustomersChanged] = []
+    customer_changed.connect(lambda sender, change, **kw: heard.append(change), dispatch_uid="test-heard", weak=False)
+    try:
+        retrain_task.call_local()  # a model exists: scoring has something to score with
+        with django_capture_on_commit_callbacks(execute=True):
+            import_frame("customers", pl.DataFrame({"customer_ref": ["A"], "name": ["Alpha"]}), actor_label="test")
+        assert [h.kinds for h in heard] == [frozenset({"customer"})] and scored == []  # no open item changed
 
-    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ImportRejected):
-        import_frame("invoices", invoices("A", ("R-1", "2026-13-01", "10.00")), actor_label="test")
-    assert callbacks == []
+        with django_capture_on_commit_callbacks() as callbacks:
+            import_frame("invoices", invoices("A", ("D-1", "2026-01-01", "10.00")), actor_label="test", dry_run=True)
+        assert callbacks == []
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        import_frame("invoices", invoices("A", ("OK-1", "2026-01-01", "10.00")), actor_label="test")
-    assert len(callbacks) == 1  # ran: no model yet, so a no-op
-    assert not InvoicePrediction.objects.exists()
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ImportRejected):
+            import_frame("invoices", invoices("A", ("R-1", "2026-13-01", "10.00")), actor_label="test")
+        assert callbacks == []
+
+        with django_capture_on_commit_callbacks(execute=True):
+            import_frame("invoices", invoices("A", ("OK-1", "2026-01-01", "10.00")), actor_label="test")
+        alpha = Customer.objects.get(customer_ref="A").pk
+        assert heard[-1] == CustomersChanged(frozenset({alpha}), frozenset({"ledger"}))
+        assert scored == [[alpha]]
+    finally:
+        customer_changed.disconnect(dispatch_uid="test-heard")
 
 
 def test_retrain_runs_nightly_at_half_past_two() -> None:

@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 
 from recoup.analytics import aging, cei
 from recoup.imports.services import import_file
-from recoup.reports.loading import load_ledger
+from recoup.ledger.frames import load_ledger
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 
 from recoup.audit.models import AuditEvent
 from recoup.imports.errors import ImportRejected
-from recoup.reports.models import FxRate
-from recoup.reports.services import import_fx_rates
+from recoup.imports.fx import import_fx_rates
+from recoup.ledger.models import FxRate
 from tests.reports.conftest import Books
 from tests.reports.test_report_cli import PLACES, independent_aging
 

@@ -131,7 +131,7 @@ def today_ledger(db) -> dt.date:
 
 
 def test_home_with_rates_converts_every_row(client_in, books: Books) -> None:
-    from recoup.reports.models import FxRate
+    from recoup.ledger.models import FxRate
 
     for code, rate in {"EUR": "1.0843", "JPY": "0.006712345", "BHD": "2.659574468"}.items():
         FxRate.objects.create(currency=code, on=dt.date(2024, 1, 1), rate=rate)

@@ -54,7 +54,7 @@ def test_init_demo_leaves_training_to_the_worker_and_the_pages_say_predictions_p
     assert not PredictionModel.objects.exists()
     assert WorklistEntry.objects.exists()  # today's calls from the first login
     assert "predictions pending" in out.getvalue()
-    assert "train_task" in " ".join(task.name for task in queued_huey.pending())
+    assert "retrain_task" in " ".join(task.name for task in queued_huey.pending())
 
     client.force_login(User.objects.get(email="manager@demo.recoup.example"))
     customer = Invoice.objects.filter(kind="invoice", open_amount__gt=0).order_by("id").first().customer
@@ -64,7 +64,7 @@ def test_init_demo_leaves_training_to_the_worker_and_the_pages_say_predictions_p
         assert page.status_code == 200 and PENDING in page.content.decode(), url
 
     ran = run_the_worker(queued_huey)
-    assert "refresh_after_import_task" in ran[ran.index("train_task") + 1 :], ran
+    assert "rebuild_after_change_task" in ran[ran.index("retrain_task") + 1 :], ran
 
     model = PredictionModel.objects.get()
     open_ids = set(Invoice.objects.filter(kind__in=("invoice", "debit_note"), open_amount__gt=0).values_list("id", flat=True))

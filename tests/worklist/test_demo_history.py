@@ -32,7 +32,7 @@ def test_the_demo_worklist_has_promises_disputes_and_calls() -> None:
     again = load_demo_company(customers=120, invoices=3000, seed=5, as_of=AS_OF)
     assert again["history"]["activities"] == 0 and again["history"]["fx_rates"] == 0
     # Rates to the home currency for every foreign demo currency, so amounts compare across currencies.
-    from recoup.reports.models import FxRate
+    from recoup.ledger.models import FxRate
 
     assert summary["history"]["fx_rates"] > 0
     assert FxRate.objects.filter(currency="EUR", on__lte=AS_OF).exists()

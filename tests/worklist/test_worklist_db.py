@@ -162,17 +162,6 @@ def test_capacity_and_routing_to_seniors(imported: None) -> None:
     assert mine == ["BER-1"]
 
 
-def test_one_refresh_per_customer_per_transaction(imported: None, django_capture_on_commit_callbacks) -> None:
-    from django.db import transaction
-
-    berlin = Customer.objects.get(customer_ref="BER-1")
-    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
-        services.refresh_on_commit(berlin.pk)
-        services.refresh_on_commit(berlin.pk)
-        services.refresh_on_commit(Customer.objects.get(customer_ref="SAO-1").pk)
-    assert len(callbacks) == 2
-
-
 def test_an_import_updates_a_built_worklist(imported: None, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
     services.rebuild(at=T)
     assert WorklistEntry.objects.get(customer__customer_ref="BER-2").points == 0

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from recoup.activities.models import Activity, Channel, Outcome
 from recoup.audit.services import record_event
+from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Contact, Customer
-from recoup.worklist.services import refresh_on_commit
 
 
 class ActivityError(ValueError):
@@ -31,7 +31,10 @@ def log_activity(
     duration_seconds: int | None = None,
     sentiment: str = "",
     customer_feedback: str = "",
+    tone_flags: list[dict[str, Any]] | None = None,
 ) -> Activity:
+    """Record a contact with ``customer``; ``tone_flags`` (the tone check's, saved anyway) are
+    kept on the activity and audited, so managers see flagged notes."""
     if at.tzinfo is None:
         raise ActivityError("at must be timezone-aware")
     if channel not in Channel.values:
@@ -54,6 +57,7 @@ def log_activity(
             notes=notes,
             sentiment=sentiment,
             customer_feedback=customer_feedback,
+            tone_flags=tone_flags or [],
         )
         record_event(
             actor=actor,
@@ -62,5 +66,7 @@ def log_activity(
             after={"customer": customer.customer_ref, "channel": channel, "outcome": outcome},
             at=at,
         )
-        refresh_on_commit(customer.pk)
+        if tone_flags:
+            record_event(actor=actor, action="activity.tone_flagged", obj=activity, after={"flags": tone_flags}, at=at)
+        customers_changed([customer.pk], kind="activity")
     return activity

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from icalendar import Calendar, Event
 
-from recoup.calls.models import Task
+from recoup.worklist.models import Task
 
 # Long enough to subscribe once and see the coming weeks; old items fall off.
 HORIZON_DAYS = 60

@@ -11,8 +11,6 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 
 from recoup.activities.models import Activity
-from recoup.calls.models import Task
-from recoup.calls.services import offer_limits
 from recoup.disputes.models import Dispute
 from recoup.kernel.calendar import local_time
 from recoup.kernel.money import Money, format_money
@@ -20,9 +18,10 @@ from recoup.ledger import selectors as ledger
 from recoup.ledger.models import Customer, Invoice
 from recoup.prediction import selectors as prediction_selectors
 from recoup.promises.models import PaymentPlan, Promise, PromiseStatus
+from recoup.promises.selectors import offer_limits
 from recoup.reports.charts import line_chart, month_label
 from recoup.worklist import selectors as worklist_selectors
-from recoup.worklist.models import WorklistEntry
+from recoup.worklist.models import Task, WorklistEntry
 from recoup.worklist.rules import OBJECTIVES
 
 

@@ -1,6 +1,10 @@
-"""Use cases of the collector's workspace: log a call's outcome, follow-ups, plans, reassignment.
+"""Use cases of the collector's workspace: log a call and what came of it; reassign an account.
 
-Each runs in one transaction; the customer's worklist entry is refreshed when it commits.
+The workspace sits above the apps that keep the facts: a logged call is an activity
+(recoup.activities), maybe a promise or a dispute (recoup.promises, recoup.disputes) and the
+next follow-up (recoup.worklist); this module checks the whole outcome first, then writes all
+of it in one transaction through those apps' services. Each of them says "customer changed",
+so the worklist follows on commit without being called from here.
 """
 
 from __future__ import annotations
@@ -10,25 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
-from recoup.accounts.models import Role, User
+from recoup.accounts import selectors as accounts
+from recoup.accounts.models import User
 from recoup.activities import tone
 from recoup.activities.models import Activity, Channel, Outcome
 from recoup.activities.services import log_activity
-from recoup.audit.services import record_event
-from recoup.calls.models import Task
-from recoup.calls.rules import FollowUp, OfferLimits, judge_offer, next_follow_up
 from recoup.disputes.models import Dispute
 from recoup.disputes.services import open_dispute
-from recoup.kernel.calendar import BusinessHours
-from recoup.kernel.money import Money, split_evenly
+from recoup.kernel.calendar import at_local
+from recoup.ledger import services as ledger_services
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.ledger.selectors import customer_zone
-from recoup.promises.models import Instalment, PaymentPlan, Promise
+from recoup.promises.models import Promise
 from recoup.promises.services import make_promise
-from recoup.worklist.services import refresh_on_commit, strategies
+from recoup.worklist import services as worklist
+from recoup.worklist.models import Task
+from recoup.worklist.scheduling import next_follow_up
 
 
 class OutcomeError(ValueError):
@@ -71,26 +74,19 @@ class OutcomeResult:
     tone_flags: list[dict[str, Any]]
 
 
-def offer_limits(user: Any) -> OfferLimits:
-    role = "admin" if getattr(user, "is_superuser", False) else getattr(user, "role", Role.COLLECTOR)
-    limits = settings.RECOUP_OFFER_LIMITS.get(role) or settings.RECOUP_OFFER_LIMITS["collector"]
-    return OfferLimits(int(limits["max_discount_percent"]), int(limits["max_instalments"]))
+@dataclass(frozen=True)
+class _Checked:
+    """An outcome that passed every check, with what was looked up on the way."""
+
+    contact: Contact | None
+    invoices: list[Invoice]
+    zone: str
+    callback_at: dt.datetime | None
+    flags: list[Any]
 
 
-def _hours_for(customer: Customer) -> BusinessHours:
-    from recoup.kernel.calendar import CONSUMER_HOURS
-
-    if customer.is_consumer:
-        return CONSUMER_HOURS
-    specs, by_segment, default = strategies()
-    return specs[by_segment.get(customer.segment, default)].hours
-
-
-def _country(customer: Customer) -> str | None:
-    return customer.country or None
-
-
-def _invoices(customer: Customer, ids: Sequence[int]) -> list[Invoice]:
+def open_invoices(customer: Customer, ids: Sequence[int]) -> list[Invoice]:
+    """The chosen invoices, each an open (debit) item of ``customer``, or OutcomeError."""
     wanted = {int(i) for i in ids}
     found = list(
         Invoice.objects.filter(customer=customer, pk__in=wanted, open_amount__gt=0).exclude(kind=Invoice.Kind.CREDIT_NOTE)
@@ -100,22 +96,8 @@ def _invoices(customer: Customer, ids: Sequence[int]) -> list[Invoice]:
     return found
 
 
-def _close_due_tasks(customer: Customer, user: Any, at: dt.datetime) -> None:
-    """A call made closes the open call and callback tasks for this customer that were due."""
-    Task.objects.filter(
-        customer=customer,
-        status=Task.Status.OPEN,
-        kind__in=[Task.Kind.CALL, Task.Kind.CALLBACK, Task.Kind.REVIEW],
-        due_at__lte=at,
-    ).update(status=Task.Status.DONE, done_at=at)
-
-
-def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.datetime) -> OutcomeResult:
-    """Record a call and what came of it; create the promise, dispute and next follow-up.
-
-    Refuses (OutcomeError) anything incomplete before writing; raises ToneFlagged when the notes
-    were flagged and the collector has not chosen to save anyway. All or nothing.
-    """
+def _check(customer: Customer, data: OutcomeInput, at: dt.datetime) -> _Checked:
+    """Everything that can be wrong with an outcome, found before anything is written."""
     if data.outcome not in Outcome.values or data.outcome in ("", Outcome.SENT):
         raise OutcomeError(f"Choose an outcome (got {data.outcome!r})")
     contact = None
@@ -128,10 +110,9 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
     if flags and not data.save_despite_tone:
         raise ToneFlagged(flags, tone.suggest(text))
     zone = customer_zone(customer).zone
-    hours = _hours_for(customer)
     invoices: list[Invoice] = []
     if data.outcome in (Outcome.PROMISE_TO_PAY, Outcome.DISPUTE):
-        invoices = _invoices(customer, data.invoice_ids)
+        invoices = open_invoices(customer, data.invoice_ids)
         if not invoices:
             raise OutcomeError("Choose the invoices it is about")
     if data.outcome == Outcome.PROMISE_TO_PAY:
@@ -145,12 +126,19 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
     if data.outcome == Outcome.CALLBACK:
         if data.callback_local is None:
             raise OutcomeError("Enter when to call back (the customer's local time)")
-        from recoup.kernel.calendar import at_local
-
         callback_at = at_local(data.callback_local.date(), data.callback_local.time(), zone)
         if callback_at <= at:
             raise OutcomeError("The callback time has already passed in the customer's time zone")
+    return _Checked(contact, invoices, zone, callback_at, flags)
 
+
+def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.datetime) -> OutcomeResult:
+    """Record a call and what came of it; create the promise, dispute and next follow-up.
+
+    Refuses (OutcomeError) anything incomplete before writing; raises ToneFlagged when the notes
+    were flagged and the collector has not chosen to save anyway. All or nothing.
+    """
+    checked = _check(customer, data, at)
     with transaction.atomic():
         activity = log_activity(
             actor=actor,
@@ -158,195 +146,63 @@ def log_outcome(*, actor: User, customer: Customer, data: OutcomeInput, at: dt.d
             at=at,
             channel=Channel.CALL,
             outcome=data.outcome,
-            contact=contact,
+            contact=checked.contact,
             notes=data.notes,
             customer_feedback=data.customer_feedback,
             sentiment=data.sentiment,
+            tone_flags=tone.as_json(checked.flags) if checked.flags else None,
         )
-        if flags:
-            activity.tone_flags = tone.as_json(flags)
-            activity.save(update_fields=["tone_flags"])
-            record_event(actor=actor, action="activity.tone_flagged", obj=activity, after={"flags": activity.tone_flags}, at=at)
         promise = dispute = None
-        if data.outcome == Outcome.PROMISE_TO_PAY:
-            assert data.promise_amount is not None and data.promised_date is not None
-            try:
+        try:
+            if data.outcome == Outcome.PROMISE_TO_PAY:
+                assert data.promise_amount is not None and data.promised_date is not None
                 promise = make_promise(
                     actor=actor,
                     customer=customer,
                     amount=data.promise_amount,
                     promised_date=data.promised_date,
-                    invoices=invoices,
+                    invoices=checked.invoices,
                     now=at,
                     made_in=activity,
                 )
-            except ValueError as exc:
-                raise OutcomeError(str(exc)) from exc
-        elif data.outcome == Outcome.DISPUTE:
-            try:
+            elif data.outcome == Outcome.DISPUTE:
                 dispute = open_dispute(
-                    actor=actor, customer=customer, invoices=invoices, reason=data.dispute_reason, now=at, opened_in=activity
+                    actor=actor,
+                    customer=customer,
+                    invoices=checked.invoices,
+                    reason=data.dispute_reason,
+                    now=at,
+                    opened_in=activity,
                 )
-            except ValueError as exc:
-                raise OutcomeError(str(exc)) from exc
-        _close_due_tasks(customer, actor, at)
+        except ValueError as exc:
+            raise OutcomeError(str(exc)) from exc
+        worklist.close_due_calls(customer, at)
         follow = next_follow_up(
             data.outcome,
             at=at,
-            zone=zone,
-            hours=hours,
-            country=_country(customer),
+            zone=checked.zone,
+            hours=worklist.hours_for(customer),
+            country=customer.country or None,
             subdivision=customer.region or None,
-            callback_at=callback_at,
+            callback_at=checked.callback_at,
             promised_date=data.promised_date,
             tolerance_days=promise.tolerance_days if promise else 0,
         )
-        task = _create_task(actor, customer, follow, zone=zone, at=at, activity=activity, promise=promise, dispute=dispute)
-        refresh_on_commit(customer.pk)
+        task = worklist.schedule_follow_up(
+            actor, customer, follow, zone=checked.zone, at=at, activity=activity, promise=promise, dispute=dispute
+        )
     return OutcomeResult(activity, promise, dispute, task, activity.tone_flags)
 
 
-def _create_task(
-    user: Any,
-    customer: Customer,
-    follow: FollowUp | None,
-    *,
-    zone: str,
-    at: dt.datetime,
-    activity: Activity | None = None,
-    promise: Promise | None = None,
-    dispute: Dispute | None = None,
-) -> Task | None:
-    if follow is None:
-        return None
-    return Task.objects.create(
-        user=user,
-        customer=customer,
-        kind=follow.kind,
-        due_at=follow.due_at,
-        zone=zone,
-        title=follow.title,
-        created_at=at,
-        activity=activity,
-        promise=promise,
-        dispute=dispute,
-    )
-
-
-def complete_task(*, actor: Any, task: Task, at: dt.datetime) -> Task:
-    if task.user_id != actor.pk and not getattr(actor, "is_manager", False):
-        raise OutcomeError("This task belongs to someone else")
-    task.status = Task.Status.DONE
-    task.done_at = at
-    task.save(update_fields=["status", "done_at"])
-    return task
-
-
-def follow_up_broken_promises(*, now: dt.datetime) -> int:
-    """Broken promises without a follow-up get one: a call to the customer the next window."""
-    created = 0
-    for promise in (
-        Promise.objects.filter(status="broken").exclude(tasks__kind=Task.Kind.CALL).select_related("customer", "created_by")
-    ):
-        customer = promise.customer
-        user = customer.collector or promise.created_by
-        if user is None:
-            continue
-        zone = customer_zone(customer).zone
-        follow = next_follow_up("no_answer", at=now, zone=zone, hours=_hours_for(customer), country=_country(customer))
-        if follow is None:
-            continue
-        follow = FollowUp("call", follow.due_at, f"Follow up the promise broken on {promise.resolved_on:%d %b}")
-        _create_task(user, customer, follow, zone=zone, at=now, promise=promise)
-        created += 1
-    return created
-
-
-def propose_plan(
-    *,
-    actor: User,
-    customer: Customer,
-    invoice_ids: Sequence[int],
-    instalments: int,
-    first_due: dt.date,
-    every_days: int,
-    at: dt.datetime,
-) -> PaymentPlan:
-    """A payment plan over the chosen invoices: active when within the user's limit, else
-    awaiting a senior's approval."""
-    invoices = _invoices(customer, invoice_ids)
-    if not invoices:
-        raise OutcomeError("Choose the invoices the plan covers")
-    currencies = {i.currency for i in invoices}
-    if len(currencies) != 1:
-        raise OutcomeError("A plan covers invoices in one currency")
-    verdict = judge_offer(offer_limits(actor), instalments=instalments)
-    if verdict == "refused" or instalments < 2:
-        raise OutcomeError("A plan has between 2 and 24 instalments")
-    if first_due < at.date():
-        raise OutcomeError("The first instalment cannot be due in the past")
-    currency = currencies.pop()
-    total = Money(sum(i.open_amount for i in invoices), currency)
-    with transaction.atomic():
-        plan = PaymentPlan.objects.create(
-            customer=customer,
-            currency=currency,
-            status=PaymentPlan.Status.ACTIVE if verdict == "allowed" else PaymentPlan.Status.PROPOSED,
-            created_by=actor,
-            approved_by=actor if verdict == "allowed" else None,
-            created_at=at,
-        )
-        plan.invoices.set(invoices)
-        for k, part in enumerate(split_evenly(total, instalments)):
-            Instalment.objects.create(plan=plan, due_date=first_due + dt.timedelta(days=every_days * k), amount=part.minor)
-        record_event(
-            actor=actor,
-            action="plan.propose",
-            obj=plan,
-            after={"instalments": instalments, "total": total.minor, "status": plan.status},
-            at=at,
-        )
-        refresh_on_commit(customer.pk)
-    return plan
-
-
-def decide_plan(*, actor: User, plan: PaymentPlan, approve: bool, at: dt.datetime) -> PaymentPlan:
-    if plan.status != PaymentPlan.Status.PROPOSED:
-        raise OutcomeError("Only a plan awaiting approval can be approved or rejected")
-    instalments = plan.instalments.count()
-    if approve and judge_offer(offer_limits(actor), instalments=instalments) != "allowed":
-        raise OutcomeError("This plan is beyond your own approval limit")
-    with transaction.atomic():
-        plan.status = PaymentPlan.Status.ACTIVE if approve else PaymentPlan.Status.CANCELLED
-        plan.approved_by = actor if approve else None
-        plan.save(update_fields=["status", "approved_by"])
-        record_event(
-            actor=actor, action="plan.approve" if approve else "plan.reject", obj=plan, after={"status": plan.status}, at=at
-        )
-        refresh_on_commit(plan.customer_id)
-    return plan
-
-
 def reassign(*, actor: User, customer: Customer, collector: User | None, at: dt.datetime) -> Customer:
-    """Seniors and managers move an account to another collector's portfolio (or the pool)."""
-    if actor.role not in (Role.SENIOR, Role.MANAGER, Role.ADMIN) and not actor.is_superuser:
+    """Seniors and managers move an account to another collector's portfolio (or the pool);
+    the new owner inherits the open follow-ups, so nothing is dropped in the move."""
+    if not accounts.is_senior_or_above(actor):
         raise OutcomeError("Only seniors and managers reassign accounts")
-    if collector is not None and collector.role not in (Role.COLLECTOR, Role.SENIOR):
+    if collector is not None and not accounts.takes_calls(collector):
         raise OutcomeError("Accounts go to collectors or seniors")
     with transaction.atomic():
-        before = {"collector": customer.collector.email if customer.collector else None}
-        customer.collector = collector
-        customer.save(update_fields=["collector", "updated_at"])
-        record_event(
-            actor=actor,
-            action="customer.reassign",
-            obj=customer,
-            before=before,
-            after={"collector": collector.email if collector else None},
-            at=at,
-        )
+        ledger_services.assign_collector(customer=customer, collector=collector, actor=actor, now=at)
         if collector is not None:
-            # The new owner inherits the open follow-ups, so nothing is dropped in the move.
-            Task.objects.filter(customer=customer, status=Task.Status.OPEN).exclude(user=collector).update(user=collector)
-        refresh_on_commit(customer.pk)
+            worklist.hand_over_tasks(customer, collector)
     return customer

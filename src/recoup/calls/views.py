@@ -14,17 +14,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from recoup.accounts.models import Role, User
+from recoup.accounts import selectors as accounts
+from recoup.accounts.permissions import require_manager, require_senior
 from recoup.activities.models import Outcome
 from recoup.calls import selectors, services
 from recoup.calls.calendar_feed import feed_for
-from recoup.calls.models import FeedToken, Task
+from recoup.calls.models import FeedToken
 from recoup.disputes.models import Dispute
 from recoup.kernel.money import Money, MoneyParseError
+from recoup.ledger.clock import business_date
 from recoup.ledger.models import Customer
 from recoup.ledger.selectors import NotYours, customer_for
+from recoup.promises import selectors as promises
+from recoup.promises import services as promise_services
 from recoup.promises.models import PaymentPlan
-from recoup.worklist.services import company_date
+from recoup.worklist import services as worklist_services
+from recoup.worklist.models import Task
 
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
@@ -34,10 +39,6 @@ def _customer(request: HttpRequest, pk: int) -> Customer:
         raise Http404("No such customer") from None
     except NotYours as exc:
         raise PermissionDenied(str(exc)) from None
-
-
-def _is_senior(user: Any) -> bool:
-    return user.is_superuser or getattr(user, "role", None) in (Role.SENIOR, Role.MANAGER, Role.ADMIN)
 
 
 def _playbook(variables: dict[str, Any]) -> dict[str, Any]:
@@ -50,18 +51,16 @@ def _playbook(variables: dict[str, Any]) -> dict[str, Any]:
 
 def _sheet_context(request: HttpRequest, customer: Customer, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
-    context = selectors.prep_sheet(customer, user=request.user, now=now, as_of=company_date(now))
+    context = selectors.prep_sheet(customer, user=request.user, now=now, as_of=business_date(now))
     context.update(_playbook(selectors.script_variables(context, user=request.user)))
     context.update(
         nav="worklist",
         dialling=request.GET.get("dial") == "1" or request.POST.get("dial") == "1",
         outcomes=[(o.value, o.label) for o in Outcome if o.value not in ("", Outcome.SENT)],
         reasons=Dispute.Reason.choices,
-        default_promise_date=(company_date(now) + dt.timedelta(days=7)).isoformat(),
+        default_promise_date=(business_date(now) + dt.timedelta(days=7)).isoformat(),
         default_callback=(context["local_now"] + dt.timedelta(days=1)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M"),
-        collectors=User.objects.filter(role__in=[Role.COLLECTOR, Role.SENIOR], is_active=True).order_by("email")
-        if _is_senior(request.user)
-        else None,
+        collectors=accounts.active_collectors() if accounts.is_senior_or_above(request.user) else None,
     )
     context.update(extra)
     return context
@@ -167,8 +166,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
     try:
-        services.complete_task(actor=request.user, task=task, at=timezone.now())
-    except services.OutcomeError as exc:
+        worklist_services.complete_task(actor=request.user, task=task, at=timezone.now())
+    except worklist_services.TaskError as exc:
         raise PermissionDenied(str(exc)) from None
     return redirect("calls-tasks")
 
@@ -194,16 +193,16 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
         first_due = _date(post.get("first_due", ""), "the first instalment")
         if first_due is None:
             raise services.OutcomeError("Enter when the first instalment is due")
-        made = services.propose_plan(
-            actor=request.user,  # type: ignore[arg-type]
+        made = promise_services.propose_plan(
+            actor=request.user,
             customer=customer,
-            invoice_ids=[int(i) for i in post.getlist("invoices") if i.isdigit()],
+            invoices=services.open_invoices(customer, [int(i) for i in post.getlist("invoices") if i.isdigit()]),
             instalments=instalments,
             first_due=first_due,
             every_days=every,
             at=timezone.now(),
         )
-    except (services.OutcomeError, ValueError) as exc:
+    except (services.OutcomeError, promise_services.PromiseError, ValueError) as exc:
         return render(request, "calls/prep.html", _sheet_context(request, customer, error=str(exc), posted=post), status=422)
     if made.status == PaymentPlan.Status.PROPOSED:
         messages.warning(request, f"The plan of {instalments} instalments is beyond your limit: it awaits a senior's approval.")
@@ -214,32 +213,28 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not _is_senior(request.user):
-        raise PermissionDenied("Seniors approve offers")
-    plans = PaymentPlan.objects.filter(status=PaymentPlan.Status.PROPOSED).select_related("customer", "created_by")
-    return render(request, "calls/approvals.html", {"nav": "approvals", "plans": plans.prefetch_related("instalments")})
+    require_senior(request.user, "approve offers")
+    return render(request, "calls/approvals.html", {"nav": "approvals", "plans": promises.plans_awaiting_approval()})
 
 
 @require_POST
 def decide(request: HttpRequest, plan_id: int) -> HttpResponse:
-    if not _is_senior(request.user):
-        raise PermissionDenied("Seniors approve offers")
+    require_senior(request.user, "approve offers")
     plan = get_object_or_404(PaymentPlan, pk=plan_id)
     try:
-        services.decide_plan(actor=request.user, plan=plan, approve=request.POST.get("approve") == "1", at=timezone.now())  # type: ignore[arg-type]
+        promise_services.decide_plan(actor=request.user, plan=plan, approve=request.POST.get("approve") == "1", at=timezone.now())
         messages.success(request, "Decision recorded.")
-    except services.OutcomeError as exc:
+    except promise_services.PromiseError as exc:
         messages.error(request, str(exc))
     return redirect("calls-approvals")
 
 
 @require_POST
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _is_senior(request.user):
-        raise PermissionDenied("Seniors and managers reassign accounts")
+    require_senior(request.user, "reassign accounts")
     customer = _customer(request, pk)
     wanted = request.POST.get("collector", "")
-    collector = User.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    collector = accounts.active_collectors().filter(pk=int(wanted)).first() if wanted.isdigit() else None
     try:
         services.reassign(actor=request.user, customer=customer, collector=collector, at=timezone.now())  # type: ignore[arg-type]
         messages.success(request, f"{customer.name} now belongs to {collector or 'the shared pool'}.")
@@ -250,6 +245,5 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def flagged(request: HttpRequest) -> HttpResponse:
-    if not getattr(request.user, "is_manager", False):
-        raise PermissionDenied("Managers review flagged notes")
+    require_manager(request.user, "review flagged notes")
     return render(request, "calls/flagged.html", {"nav": "flagged", "activities": selectors.flagged_activities()})

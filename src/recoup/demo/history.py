@@ -14,7 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Min, Sum
 
-from recoup.accounts.models import Role, User
+from recoup.accounts.models import User
+from recoup.accounts.selectors import CALLER_ROLES
 from recoup.activities.models import Activity, Channel, Outcome
 from recoup.disputes.models import Dispute
 from recoup.ledger.models import Customer, Invoice
@@ -37,7 +38,7 @@ def seed_fx_rates(*, as_of: dt.date, home: str) -> int:
     from decimal import Decimal
 
     from recoup.demo.generator import FX_PER_USD
-    from recoup.reports.models import FxRate
+    from recoup.ledger.models import FxRate
 
     if FxRate.objects.exists() or home not in FX_PER_USD:
         return 0
@@ -92,7 +93,8 @@ def seed_history(*, as_of: dt.date, seed: int) -> dict[str, int]:
     if Activity.objects.exists():
         return {"activities": 0, "promises": 0, "disputes": 0, "plans": 0}
     rng = random.Random(seed * 7919 + as_of.toordinal())
-    callers = list(User.objects.filter(role__in=[Role.COLLECTOR, Role.SENIOR]).order_by("pk"))
+    # Everyone who takes calls, inactive ones too: the history is of the past.
+    callers = list(User.objects.filter(role__in=CALLER_ROLES).order_by("pk"))
     owed = (
         Invoice.objects.filter(open_amount__gt=0, kind=Invoice.Kind.INVOICE, due_date__lt=as_of)
         .values("customer_id")

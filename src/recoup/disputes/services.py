@@ -11,8 +11,8 @@ from django.db import transaction
 from recoup.activities.models import Activity
 from recoup.audit.services import record_event
 from recoup.disputes.models import Dispute
+from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Customer, Invoice
-from recoup.worklist.services import refresh_on_commit
 
 DEFAULT_SLA_DAYS = 10
 
@@ -68,7 +68,7 @@ def open_dispute(
             after={"reason": reason, "amount": amount, "invoices": [i.invoice_ref for i in invoices]},
             at=now,
         )
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="dispute")
     return dispute
 
 
@@ -84,5 +84,5 @@ def resolve_dispute(*, actor: Any, dispute: Dispute, resolution: str, now: dt.da
         dispute.resolved_on = now.date()
         dispute.save(update_fields=["status", "resolution", "resolved_on"])
         record_event(actor=actor, action="dispute.resolve", obj=dispute, before=before, after={"status": dispute.status}, at=now)
-        refresh_on_commit(dispute.customer_id)
+        customers_changed([dispute.customer_id], kind="dispute")
     return dispute

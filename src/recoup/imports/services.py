@@ -23,6 +23,7 @@ import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from recoup.database.bulk import fetch_frame
 from recoup.imports import entities
 from recoup.imports.canonical import ENTITIES, LINE
 from recoup.imports.errors import FileFormatError, ImportRejected, RowError
@@ -30,6 +31,7 @@ from recoup.imports.mapping import CANONICAL, Mapping, load_mapping
 from recoup.imports.models import ImportRun
 from recoup.imports.reading import drop_unwanted_rows, file_checksum, read_table
 from recoup.imports.transform import to_canonical
+from recoup.ledger.events import customers_changed
 
 log = logging.getLogger(__name__)
 
@@ -257,10 +259,8 @@ def _run(
             run.finished_at = timezone.now()
             run.save(update_fields=["finished_at"])
             result.run_id = run.pk
-            if entity in SCORED_AFTER:
-                # Side effects on commit (DESIGN §5): never for a rollback; robust, so an
-                # unreachable queue is logged and does not turn an applied import into an error.
-                transaction.on_commit(_schedule_scoring, robust=True)
+            # The worklist and predictions follow on commit, once for the whole file.
+            customers_changed(_customers_in(entity, frame), kind=CHANGE_KIND[entity])
             lap("write")
         lap("commit")
         if not dry_run and result.created + result.updated >= ANALYZE_MIN_ROWS:
@@ -305,32 +305,31 @@ def _analyze(tables: tuple[str, ...]) -> None:
             cursor.execute(f"ANALYZE {qn(table)}")
 
 
-# Imports that change what is open or what the customers' behaviour looks like.
-SCORED_AFTER = frozenset({"invoices", "payments"})
+# What an import changes, for "customer changed" (recoup.ledger.events).
+CHANGE_KIND = {"customers": "customer", "contacts": "contact", "invoices": "ledger", "payments": "ledger"}
 
 
-def _schedule_scoring() -> None:
-    """Queue the scoring of every open item, then the update of today's worklist (imported
-    here, not at the top: prediction and the worklist build on the ledger this module writes).
-
-    Until a model has been trained the scoring task has nothing to score, and loading it (it
-    brings scikit-learn) costs most of a second on every import; it is queued once a model
-    exists. The nightly retrain scores every open item after training, so nothing is left
-    unscored. The worklist update follows the scoring (a pipeline), so it ranks with the new
-    predictions; it does nothing before the first worklist build.
-    """
-    from huey.contrib.djhuey import HUEY
-
-    from recoup.prediction.models import PredictionModel
-    from recoup.worklist.tasks import refresh_after_import_task
-
-    if not PredictionModel.objects.exists():
-        log.info("no prediction model yet: open items not scored (run `recoup train` or wait for the nightly retrain)")
-        refresh_after_import_task()
-        return
-    from recoup.prediction.tasks import score_open_items_task
-
-    HUEY.enqueue(score_open_items_task.s().then(refresh_after_import_task))
+def _customers_in(entity: str, frame: pl.DataFrame) -> list[int]:
+    """The customers a file's rows belong to: by customer_ref, and for payments that name only
+    their invoice, by the invoice's customer. Matched as columns, not a query per row."""
+    refs = frame["customer_ref"].cast(pl.String).str.strip_chars() if "customer_ref" in frame.columns else None
+    customers = fetch_frame(
+        connection, "SELECT id, customer_ref FROM ledger_customer", schema={"id": pl.Int64, "customer_ref": pl.String}
+    )
+    ids = pl.Series("id", [], dtype=pl.Int64)
+    if refs is not None:
+        wanted = refs.drop_nulls().unique().to_frame("customer_ref")
+        ids = customers.join(wanted, on="customer_ref", how="semi")["id"]
+    unnamed = frame if refs is None else frame.filter(refs.is_null() | (refs == ""))
+    if entity == "payments" and "invoice_ref" in frame.columns and unnamed.height:
+        invoice_refs = unnamed["invoice_ref"].cast(pl.String).str.strip_chars().drop_nulls().unique().to_frame("invoice_ref")
+        invoices = fetch_frame(
+            connection,
+            "SELECT customer_id, invoice_ref FROM ledger_invoice",
+            schema={"customer_id": pl.Int64, "invoice_ref": pl.String},
+        )
+        ids = pl.concat([ids, invoices.join(invoice_refs, on="invoice_ref", how="semi")["customer_id"].alias("id")])
+    return ids.unique().to_list()
 
 
 def _new_run(

@@ -218,3 +218,24 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.invoice_id}"
+
+
+# Exchange rates for reports that add up several currencies (aging in the home currency, the
+# worklist's ranking). The ledger itself never converts: amounts stay in their own currency.
+class FxRate(models.Model):
+    currency = models.CharField(max_length=3, help_text="ISO 4217 code of the foreign currency")
+    on = models.DateField(help_text="The rate holds from this date until the next one")
+    # Decimal, not float: 9 places carry every published rate exactly (ECB publishes 4–6).
+    rate = models.DecimalField(max_digits=24, decimal_places=9, help_text="Home-currency units per 1 unit of the currency")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-on"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "on"], name="fxrate_unique_currency_on"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="fxrate_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.on:%Y-%m-%d} {self.rate}"

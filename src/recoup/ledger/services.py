@@ -1,7 +1,8 @@
 """Single-object ledger use cases through the ORM: each one transaction, each one audited.
 
 Bulk changes (imports, the demo) go through `recoup.imports`; both paths keep the same
-invariants, and the database's check constraints back them up.
+invariants, and the database's check constraints back them up. Each says "customer changed"
+(recoup.ledger.events), so the worklist and predictions follow once it commits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from django.db import connection, transaction
 
 from recoup.audit.services import record_event
 from recoup.ledger.balances import recompute_balances
-from recoup.ledger.models import Allocation, Invoice, Payment
+from recoup.ledger.events import customers_changed
+from recoup.ledger.models import Allocation, Customer, Invoice, Payment
 from recoup.ledger.rules import LedgerRuleBroken, Side, check_allocation, check_credit_note
 
 
@@ -54,6 +56,7 @@ def allocate_payment(
             "applied_on": allocation.applied_on.isoformat(),
         },
     )
+    customers_changed([invoice.customer_id], kind="ledger")
     return allocation
 
 
@@ -83,6 +86,7 @@ def apply_credit_note(
         at=now,
         after={"credit_note": credit_note.invoice_ref, "invoice": invoice.invoice_ref, "amount": amount},
     )
+    customers_changed([invoice.customer_id], kind="ledger")
     return allocation
 
 
@@ -99,5 +103,25 @@ def remove_allocation(*, allocation: Allocation, actor: Any, now: dt.datetime) -
     invoice_ids = [i for i in (allocation.invoice_id, allocation.credit_note_id) if i]
     payment_ids = [allocation.payment_id] if allocation.payment_id else []
     record_event(actor=actor, action="unallocate", obj=allocation, before=before, at=now)
+    customer_id = Invoice.objects.filter(pk=allocation.invoice_id).values_list("customer_id", flat=True).first()
     allocation.delete()
     recompute_balances(connection, invoice_ids=invoice_ids, payment_ids=payment_ids)
+    customers_changed([customer_id], kind="ledger")
+
+
+@transaction.atomic
+def assign_collector(*, customer: Customer, collector: Any, actor: Any, now: dt.datetime) -> Customer:
+    """Put the account in ``collector``'s portfolio (None: the shared pool)."""
+    before = {"collector": customer.collector.email if customer.collector else None}
+    customer.collector = collector
+    customer.save(update_fields=["collector", "updated_at"])
+    record_event(
+        actor=actor,
+        action="customer.reassign",
+        obj=customer,
+        before=before,
+        after={"collector": collector.email if collector else None},
+        at=now,
+    )
+    customers_changed([customer.pk], kind="customer")
+    return customer

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from recoup.activities import tone
 from recoup.playbook import rendering
 from recoup.playbook.models import CallScript, Snippet
 from recoup.worklist.rules import OBJECTIVES
@@ -90,3 +91,49 @@ def render_snippets(variables: Mapping[str, Any], language: str = FALLBACK_LANGU
         except rendering.RenderError as exc:
             out.append(RenderedSnippet(title=snippet.title, text="", error=str(exc)))
     return out
+
+
+# The manager's pages.
+
+
+def scripts_by_objective() -> list[dict[str, Any]]:
+    """Every objective with the scripts written for it (in any language), in the objectives' order."""
+    scripts = list(CallScript.objects.select_related("updated_by"))
+    return [
+        {"code": code, "label": label, "scripts": [s for s in scripts if s.objective == code]}
+        for code, label in OBJECTIVES.items()
+    ]
+
+
+def all_snippets() -> list[Snippet]:
+    return list(Snippet.objects.select_related("updated_by").all())
+
+
+def script(pk: int) -> CallScript | None:
+    return CallScript.objects.filter(pk=pk).first()
+
+
+def snippet(pk: int) -> Snippet | None:
+    return Snippet.objects.filter(pk=pk).first()
+
+
+def preview(body: str) -> dict[str, Any]:
+    """The body rendered with sample values, and what the tone check says about the result."""
+    variables = with_defaults({**rendering.SAMPLE_VARIABLES, "company_name": company_name()})
+    try:
+        text = rendering.render(body, variables, rendering.VARIABLES)
+    except rendering.RenderError as exc:
+        return {"text": "", "error": str(exc), "flags": []}
+    return {"text": text, "error": "", "flags": tone.check(text)}
+
+
+def _shown(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, list | tuple) else str(value)
+
+
+def variables_help() -> list[dict[str, Any]]:
+    """The variables a script may use, what each means and a sample value."""
+    return [
+        {"name": name, "description": description, "sample": _shown(rendering.SAMPLE_VARIABLES.get(name, ""))}
+        for name, description in rendering.VARIABLES.items()
+    ]

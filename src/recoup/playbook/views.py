@@ -6,57 +6,21 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from recoup.activities import tone
-from recoup.playbook import rendering, selectors, services
+from recoup.accounts.permissions import require_manager
+from recoup.playbook import selectors, services
 from recoup.playbook.forms import ScriptForm, SnippetForm
 from recoup.playbook.models import CallScript, Snippet
-from recoup.worklist.rules import OBJECTIVES
-
-
-def _require_manager(user: Any) -> None:
-    if not getattr(user, "is_manager", False):
-        raise PermissionDenied("Only managers edit call scripts and snippets")
-
-
-def _preview(body: str) -> dict[str, Any]:
-    """The body rendered with sample values, and what the tone check says about the result."""
-    variables = selectors.with_defaults({**rendering.SAMPLE_VARIABLES, "company_name": selectors.company_name()})
-    try:
-        text = rendering.render(body, variables, rendering.VARIABLES)
-    except rendering.RenderError as exc:
-        return {"text": "", "error": str(exc), "flags": []}
-    return {"text": text, "error": "", "flags": tone.check(text)}
-
-
-def _shown(value: Any) -> str:
-    return ", ".join(value) if isinstance(value, list | tuple) else str(value)
-
-
-def _variables_help() -> list[dict[str, Any]]:
-    return [
-        {"name": name, "description": description, "sample": _shown(rendering.SAMPLE_VARIABLES.get(name, ""))}
-        for name, description in rendering.VARIABLES.items()
-    ]
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
-    scripts = list(CallScript.objects.select_related("updated_by"))
-    rows = []
-    for code, label in OBJECTIVES.items():
-        rows.append({"code": code, "label": label, "scripts": [s for s in scripts if s.objective == code]})
-    context = {
-        "nav": "playbook",
-        "rows": rows,
-        "snippets": Snippet.objects.select_related("updated_by").all(),
-    }
+    require_manager(request.user, "edit call scripts and snippets")
+    context = {"nav": "playbook", "rows": selectors.scripts_by_objective(), "snippets": selectors.all_snippets()}
     return render(request, "playbook/index.html", context)
 
 
@@ -78,7 +42,7 @@ def _edit(
         form = form_class(request.POST)
         if "preview" in request.POST:
             form.is_valid()
-            preview = _preview(request.POST.get("body", ""))
+            preview = selectors.preview(request.POST.get("body", ""))
         elif form.is_valid():
             try:
                 saved = save(form.cleaned_data)
@@ -91,18 +55,20 @@ def _edit(
     else:
         form = form_class(initial=initial)
         if instance is not None:
-            preview = _preview(instance.body)
+            preview = selectors.preview(instance.body)
     return render(
-        request, template, {"nav": "playbook", "form": form, "preview": preview, "variables": _variables_help(), **context}
+        request,
+        template,
+        {"nav": "playbook", "form": form, "preview": preview, "variables": selectors.variables_help(), **context},
     )
 
 
 @require_http_methods(["GET", "POST"])
 def script_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_manager(request.user)
+    require_manager(request.user, "edit call scripts and snippets")
     script = None
     if pk is not None:
-        script = CallScript.objects.filter(pk=pk).first()
+        script = selectors.script(pk)
         if script is None:
             raise Http404("No such script")
 
@@ -131,10 +97,10 @@ def script_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def snippet_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_manager(request.user)
+    require_manager(request.user, "edit call scripts and snippets")
     snippet = None
     if pk is not None:
-        snippet = Snippet.objects.filter(pk=pk).first()
+        snippet = selectors.snippet(pk)
         if snippet is None:
             raise Http404("No such snippet")
 
@@ -163,8 +129,8 @@ def snippet_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_POST
 def snippet_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manager(request.user)
-    snippet = Snippet.objects.filter(pk=pk).first()
+    require_manager(request.user, "edit call scripts and snippets")
+    snippet = selectors.snippet(pk)
     if snippet is None:
         raise Http404("No such snippet")
     services.delete_snippet(actor=request.user, snippet=snippet, now=timezone.now())

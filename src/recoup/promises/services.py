@@ -1,4 +1,4 @@
-"""Promises to pay: recording them and judging them when they fall due."""
+"""Promises to pay and payment plans: recording them, judging them when they fall due, approving plans."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 
 from recoup.activities.models import Activity
 from recoup.audit.services import record_event
-from recoup.ledger.models import Allocation, Customer, Invoice
-from recoup.promises.models import Promise, PromiseStatus
-from recoup.promises.rules import judge
-from recoup.worklist.services import refresh_on_commit
+from recoup.kernel.money import Money, split_evenly
+from recoup.ledger.events import customers_changed
+from recoup.ledger.models import Customer, Invoice
+from recoup.promises import selectors
+from recoup.promises.models import Instalment, PaymentPlan, Promise, PromiseStatus
+from recoup.promises.rules import judge, judge_offer
 
 
 class PromiseError(ValueError):
-    pass
+    """What is wrong with a promise or a plan, in words for the form."""
 
 
 def make_promise(
@@ -63,23 +64,15 @@ def make_promise(
             after={"amount": amount, "promised_date": promised_date.isoformat(), "invoices": [i.invoice_ref for i in invoices]},
             at=now,
         )
-        refresh_on_commit(customer.pk)
+        customers_changed([customer.pk], kind="promise")
     return promise
-
-
-def paid_towards(promise: Promise) -> int:
-    """Allocated to the promised invoices since the promise was made."""
-    total = Allocation.objects.filter(invoice__in=promise.invoices.all(), applied_on__gte=promise.created_at.date()).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return int(total or 0)
 
 
 def evaluate_due(*, as_of: dt.date, now: dt.datetime) -> int:
     """Judge every open promise whose judgement day has come; returns how many changed."""
     changed = 0
     for promise in Promise.objects.filter(status=PromiseStatus.OPEN, promised_date__lte=as_of).select_related("customer"):
-        paid = paid_towards(promise)
+        paid = selectors.paid_towards(promise)
         verdict = judge(
             promised=promise.amount,
             paid=paid,
@@ -95,6 +88,74 @@ def evaluate_due(*, as_of: dt.date, now: dt.datetime) -> int:
             promise.resolved_on = as_of
             promise.save(update_fields=["status", "kept_amount", "resolved_on"])
             record_event(actor=None, action=f"promise.{verdict}", obj=promise, after={"paid": paid}, at=now)
-            refresh_on_commit(promise.customer_id)
+            customers_changed([promise.customer_id], kind="promise")
         changed += 1
     return changed
+
+
+def propose_plan(
+    *,
+    actor: Any,
+    customer: Customer,
+    invoices: Sequence[Invoice],
+    instalments: int,
+    first_due: dt.date,
+    every_days: int,
+    at: dt.datetime,
+) -> PaymentPlan:
+    """A payment plan over the chosen open invoices: active when within the user's limit,
+    else awaiting a senior's approval."""
+    if not invoices:
+        raise PromiseError("Choose the invoices the plan covers")
+    foreign = [i.invoice_ref for i in invoices if i.customer_id != customer.pk]
+    if foreign:
+        raise PromiseError(f"invoices of another customer: {', '.join(foreign)}")
+    currencies = {i.currency for i in invoices}
+    if len(currencies) != 1:
+        raise PromiseError("A plan covers invoices in one currency")
+    verdict = judge_offer(selectors.offer_limits(actor), instalments=instalments)
+    if verdict == "refused" or instalments < 2:
+        raise PromiseError("A plan has between 2 and 24 instalments")
+    if first_due < at.date():
+        raise PromiseError("The first instalment cannot be due in the past")
+    currency = currencies.pop()
+    total = Money(sum(i.open_amount for i in invoices), currency)
+    with transaction.atomic():
+        plan = PaymentPlan.objects.create(
+            customer=customer,
+            currency=currency,
+            status=PaymentPlan.Status.ACTIVE if verdict == "allowed" else PaymentPlan.Status.PROPOSED,
+            created_by=actor,
+            approved_by=actor if verdict == "allowed" else None,
+            created_at=at,
+        )
+        plan.invoices.set(invoices)
+        for k, part in enumerate(split_evenly(total, instalments)):
+            Instalment.objects.create(plan=plan, due_date=first_due + dt.timedelta(days=every_days * k), amount=part.minor)
+        record_event(
+            actor=actor,
+            action="plan.propose",
+            obj=plan,
+            after={"instalments": instalments, "total": total.minor, "status": plan.status},
+            at=at,
+        )
+        customers_changed([customer.pk], kind="promise")
+    return plan
+
+
+def decide_plan(*, actor: Any, plan: PaymentPlan, approve: bool, at: dt.datetime) -> PaymentPlan:
+    """A senior (or anyone whose own limit covers it) approves or rejects a proposed plan."""
+    if plan.status != PaymentPlan.Status.PROPOSED:
+        raise PromiseError("Only a plan awaiting approval can be approved or rejected")
+    instalments = plan.instalments.count()
+    if approve and judge_offer(selectors.offer_limits(actor), instalments=instalments) != "allowed":
+        raise PromiseError("This plan is beyond your own approval limit")
+    with transaction.atomic():
+        plan.status = PaymentPlan.Status.ACTIVE if approve else PaymentPlan.Status.CANCELLED
+        plan.approved_by = actor if approve else None
+        plan.save(update_fields=["status", "approved_by"])
+        record_event(
+            actor=actor, action="plan.approve" if approve else "plan.reject", obj=plan, after={"status": plan.status}, at=at
+        )
+        customers_changed([plan.customer_id], kind="promise")
+    return plan

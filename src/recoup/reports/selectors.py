@@ -20,7 +20,7 @@ from recoup.analytics.frames import Ledger, MissingRate
 from recoup.analytics.kpis import add, best_possible_dso, cei, dso_countback, dso_standard, kpi_trend
 from recoup.kernel.money import currency_exponent
 from recoup.ledger.exports import major_units
-from recoup.reports.loading import load_ledger
+from recoup.ledger.frames import load_ledger
 
 __all__ = [
     "GROUPINGS",

@@ -10,10 +10,10 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from recoup.ledger import clock
 from recoup.reports import charts, selectors
 
 ROWS_PER_PAGE = 50
@@ -32,7 +32,7 @@ AMOUNT_LABELS = {
 
 def _today() -> dt.date:
     # The edge decides "today"; selectors only ever receive it as as_of.
-    return timezone.localdate()
+    return clock.today()
 
 
 def _as_of(text: str | None) -> dt.date:

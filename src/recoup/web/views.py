@@ -9,11 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from recoup.ledger import selectors
+from recoup.ledger import clock, selectors
 from recoup.ledger.models import Customer
 from recoup.prediction import selectors as prediction_selectors
 from recoup.web.forms import EmailAuthenticationForm
@@ -23,7 +22,7 @@ CUSTOMERS_PER_PAGE = 50
 
 def _today() -> dt.date:
     # The edge decides "today"; selectors and rules only ever receive it as as_of.
-    return timezone.localdate()
+    return clock.today()
 
 
 class RecoupLoginView(LoginView):

@@ -1,4 +1,4 @@
-"""Strategies (how to rank customers) and today's worklist (the ranking, materialised)."""
+"""Strategies (how to rank customers), today's worklist (the ranking, materialised) and follow-up tasks."""
 
 from __future__ import annotations
 
@@ -89,3 +89,44 @@ class WorklistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.status} {self.points} pts"
+
+
+class Task(models.Model):
+    """A follow-up to do for a user at a time (a call, a callback, a promise check, a review),
+    with its source: the call that asked for it, the promise or dispute it follows."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Call"
+        CALLBACK = "callback", "Callback"
+        PROMISE_CHECK = "promise_check", "Check promised payment"
+        DISPUTE_SLA = "dispute_sla", "Dispute due"
+        REVIEW = "review", "Review"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    due_at = models.DateTimeField(help_text="UTC; shown in the customer's local time")
+    zone = models.CharField(max_length=64, help_text="The customer's zone when the task was made")
+    title = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    activity = models.ForeignKey("activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    promise = models.ForeignKey("promises.Promise", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+    dispute = models.ForeignKey("disputes.Dispute", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        # Named as when the table belonged to the calls app, so moving it renamed nothing else.
+        indexes = [
+            models.Index(fields=["user", "status", "due_at"], name="calls_task_user_id_0b4060_idx"),
+            models.Index(fields=["customer", "status"], name="calls_task_custome_17f5ff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.customer_id} at {self.due_at:%Y-%m-%d %H:%M}"

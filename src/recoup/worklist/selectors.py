@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from recoup.accounts.models import Role
+from recoup.accounts.selectors import sees_whole_team
 from recoup.ledger.models import Customer
-from recoup.worklist.models import ON_LIST, EntryStatus, WorklistEntry
+from recoup.worklist.models import ON_LIST, EntryStatus, Strategy, WorklistEntry
 
 
 def entries(
@@ -28,7 +28,7 @@ def entries(
 
 def visible_entries(user: Any, *, callable_at: dt.datetime | None = None) -> QuerySet[WorklistEntry]:
     """What ``user`` may see: a collector their own list and the pool; seniors and managers all."""
-    if getattr(user, "role", None) == Role.COLLECTOR and not user.is_superuser:
+    if not sees_whole_team(user):
         return entries(collector=user, callable_at=callable_at)
     return entries(callable_at=callable_at)
 
@@ -98,3 +98,11 @@ def _zone(name: str) -> dt.tzinfo:
 def last_build() -> dt.datetime | None:
     """When the stored worklist was built (None before the first build)."""
     return WorklistEntry.objects.order_by("-built_at").values_list("built_at", flat=True).first()
+
+
+def strategies() -> QuerySet[Strategy]:
+    return Strategy.objects.all()
+
+
+def strategy(pk: int) -> Strategy | None:
+    return Strategy.objects.filter(pk=pk).first()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,17 +18,24 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
 
-from recoup.accounts.models import Role, User
+from recoup.accounts.models import Role
+from recoup.accounts.selectors import active_collectors, is_manager
 from recoup.audit.services import record_event
 from recoup.database.bulk import insert_frame
+from recoup.kernel.calendar import CONSUMER_HOURS, BusinessHours
 from recoup.kernel.money import money_formatter
+from recoup.ledger.clock import business_date
+from recoup.ledger.events import customers_changed
+from recoup.ledger.models import Customer
+from recoup.ledger.selectors import customer_zone
+from recoup.promises.models import Promise, PromiseStatus
 from recoup.worklist import facts
 from recoup.worklist.capacity import Caller
 from recoup.worklist.listing import DISPLAY_COLUMNS, assemble
-from recoup.worklist.models import EntryStatus, Strategy, WorklistEntry
+from recoup.worklist.models import EntryStatus, Strategy, Task, WorklistEntry
 from recoup.worklist.rules import RULE_KINDS, RuleSpec, StrategySpec, parse_strategy, strategy_to_data, valuate
+from recoup.worklist.scheduling import FollowUp, next_follow_up
 
 # The strategy used when the database holds none (a fresh install before the sample
 # strategies were loaded): every rule of the catalogue at its default points.
@@ -51,11 +57,6 @@ class BuildResult:
     entries: pl.DataFrame | None = None
 
 
-def company_date(at: dt.datetime) -> dt.date:
-    """The business date of an instant in the company's zone (what "today" means for amounts)."""
-    return at.astimezone(zoneinfo.ZoneInfo(settings.RECOUP_DEFAULT_TIMEZONE)).date()
-
-
 def strategies() -> tuple[dict[int, StrategySpec], dict[str, int], int]:
     """Parsed specs by id, segment → strategy id, and the default strategy's id."""
     specs: dict[int, StrategySpec] = {BUILT_IN_ID: BUILT_IN}
@@ -71,7 +72,7 @@ def strategies() -> tuple[dict[int, StrategySpec], dict[str, int], int]:
 
 
 def callers() -> list[Caller]:
-    rows = User.objects.filter(is_active=True, role__in=[Role.COLLECTOR, Role.SENIOR]).values_list("pk", "role", "daily_capacity")
+    rows = active_collectors().order_by("pk").values_list("pk", "role", "daily_capacity")
     return [Caller(pk, role == Role.SENIOR, capacity) for pk, role, capacity in rows]
 
 
@@ -88,7 +89,7 @@ def compute(
     """The entries at ``at`` (ENTRY_COLUMNS), without writing anything."""
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
-    as_of = as_of or company_date(at)
+    as_of = as_of or business_date(at)
     stages: dict[str, float] = {}
     clock = time.perf_counter()
     specs, by_segment, default = strategies()
@@ -137,7 +138,7 @@ def _table_frame(entries: pl.DataFrame, *, at: dt.datetime, as_of: dt.date, home
 def rebuild(*, at: dt.datetime, as_of: dt.date | None = None) -> BuildResult:
     """Replace the whole worklist with a fresh build at ``at``: one transaction, all or nothing."""
     started = time.perf_counter()
-    as_of = as_of or company_date(at)
+    as_of = as_of or business_date(at)
     entries, stages = compute(at=at, as_of=as_of)
     clock = time.perf_counter()
     with transaction.atomic():
@@ -160,7 +161,7 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
     collector when it stays on the list. Without a prior full build today it still works:
     the entry is computed against whatever capacity the stored list uses.
     """
-    as_of = company_date(at)
+    as_of = business_date(at)
     with transaction.atomic():
         # Lock this customer's entry: two refreshes of one customer must not interleave.
         list(WorklistEntry.objects.select_for_update().filter(customer_id=customer_id).values_list("pk", flat=True))
@@ -182,24 +183,6 @@ def refresh_customer(customer_id: int, *, at: dt.datetime) -> WorklistEntry | No
             _table_frame(entries, at=at, as_of=as_of, home=settings.RECOUP_HOME_CURRENCY),
         )
     return WorklistEntry.objects.get(customer_id=customer_id)
-
-
-def refresh_on_commit(customer_id: int | None) -> None:
-    """Schedule ``refresh_customer`` for after the current transaction commits, once per
-    customer however many services of the same transaction ask (a logged promise is an
-    activity and a promise: one refresh, not two)."""
-    if customer_id is None:
-        return
-    # Django keeps (savepoint ids, callback, robust) per pending callback; a rollback drops them.
-    for scheduled in connection.run_on_commit:
-        if getattr(scheduled[1], "refresh_customer_id", None) == customer_id:
-            return
-
-    def run() -> None:
-        refresh_customer(customer_id, at=timezone.now())
-
-    run.refresh_customer_id = customer_id  # type: ignore[attr-defined]
-    transaction.on_commit(run)
 
 
 def save_strategy(
@@ -245,3 +228,97 @@ def save_strategy(
             at=now,
         )
     return strategy
+
+
+# Follow-up tasks: what a user must do next for a customer, and when (in the customer's hours).
+
+
+def hours_for(customer: Customer) -> BusinessHours:
+    """The customer's calling hours: consumer hours, or those of the customer's strategy."""
+    if customer.is_consumer:
+        return CONSUMER_HOURS
+    specs, by_segment, default = strategies()
+    return specs[by_segment.get(customer.segment, default)].hours
+
+
+def schedule_follow_up(
+    user: Any,
+    customer: Customer,
+    follow: FollowUp | None,
+    *,
+    zone: str,
+    at: dt.datetime,
+    activity: Any = None,
+    promise: Any = None,
+    dispute: Any = None,
+) -> Task | None:
+    """Create the task ``follow`` asks for (``None``: nothing to follow up)."""
+    if follow is None:
+        return None
+    task = Task.objects.create(
+        user=user,
+        customer=customer,
+        kind=follow.kind,
+        due_at=follow.due_at,
+        zone=zone,
+        title=follow.title,
+        created_at=at,
+        activity=activity,
+        promise=promise,
+        dispute=dispute,
+    )
+    customers_changed([customer.pk], kind="task")
+    return task
+
+
+def close_due_calls(customer: Customer, at: dt.datetime) -> int:
+    """A call made closes the open call, callback and review tasks for this customer that were due."""
+    return Task.objects.filter(
+        customer=customer,
+        status=Task.Status.OPEN,
+        kind__in=[Task.Kind.CALL, Task.Kind.CALLBACK, Task.Kind.REVIEW],
+        due_at__lte=at,
+    ).update(status=Task.Status.DONE, done_at=at)
+
+
+class TaskError(ValueError):
+    """Why a task cannot be changed, in words."""
+
+
+def complete_task(*, actor: Any, task: Task, at: dt.datetime) -> Task:
+    if task.user_id != actor.pk and not is_manager(actor):
+        raise TaskError("This task belongs to someone else")
+    with transaction.atomic():
+        task.status = Task.Status.DONE
+        task.done_at = at
+        task.save(update_fields=["status", "done_at"])
+        customers_changed([task.customer_id], kind="task")
+    return task
+
+
+def hand_over_tasks(customer: Customer, collector: Any) -> int:
+    """The customer's open follow-ups go to ``collector`` (after a reassignment), so nothing is dropped."""
+    return Task.objects.filter(customer=customer, status=Task.Status.OPEN).exclude(user=collector).update(user=collector)
+
+
+def follow_up_broken_promises(*, now: dt.datetime) -> int:
+    """Broken promises without a follow-up get one: a call to the customer in the next window."""
+    created = 0
+    for promise in (
+        Promise.objects.filter(status=PromiseStatus.BROKEN)
+        .exclude(tasks__kind=Task.Kind.CALL)
+        .select_related("customer", "created_by")
+    ):
+        customer = promise.customer
+        user = customer.collector or promise.created_by
+        if user is None:
+            continue
+        zone = customer_zone(customer).zone
+        follow = next_follow_up("no_answer", at=now, zone=zone, hours=hours_for(customer), country=customer.country or None)
+        if follow is None:
+            continue
+        follow = FollowUp("call", follow.due_at, f"Follow up the promise broken on {promise.resolved_on:%d %b}")
+        with transaction.atomic():
+            schedule_follow_up(user, customer, follow, zone=zone, at=now, promise=promise)
+        created += 1
+    return created

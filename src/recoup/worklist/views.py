@@ -5,28 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from recoup.accounts.models import Role, User
+from recoup.accounts import selectors as accounts
+from recoup.accounts.permissions import require_manager, require_senior
 from recoup.worklist import selectors, services
 from recoup.worklist.forms import StrategyForm
-from recoup.worklist.models import Strategy
 
 MAX_ROWS = 200
-
-
-def _require_manager(user: Any) -> None:
-    if not getattr(user, "is_manager", False):
-        raise PermissionDenied("Only managers edit strategies")
-
-
-def _may_see_all(user: Any) -> bool:
-    return user.is_superuser or getattr(user, "role", None) in (Role.SENIOR, Role.MANAGER, Role.ADMIN)
 
 
 @require_GET
@@ -35,9 +25,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     callable_only = request.GET.get("callable") == "1"
     user: Any = request.user
-    collectors = User.objects.filter(role__in=[Role.COLLECTOR, Role.SENIOR], is_active=True).order_by("email")
+    collectors = accounts.active_collectors()
     chosen = None
-    if _may_see_all(user):
+    if accounts.sees_whole_team(user):
         wanted = request.GET.get("collector", "")
         if wanted.isdigit():
             chosen = collectors.filter(pk=int(wanted)).first()
@@ -55,11 +45,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "total": qs.count(),
         "callable_only": callable_only,
-        "collectors": collectors if _may_see_all(user) else None,
+        "collectors": collectors if accounts.sees_whole_team(user) else None,
         "chosen": chosen,
         "built": built,
         "now": now,
-        "can_rebuild": _may_see_all(user),
+        "can_rebuild": accounts.sees_whole_team(user),
     }
     template = "worklist/worklist.html"
     if getattr(request, "htmx", None) and request.htmx.target == "worklist-results":  # type: ignore[attr-defined]
@@ -69,8 +59,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def rebuild(request: HttpRequest) -> HttpResponse:
-    if not _may_see_all(request.user):
-        raise PermissionDenied("Seniors and managers rebuild the worklist")
+    require_senior(request.user, "rebuild the worklist")
     result = services.rebuild(at=timezone.now())
     messages.success(request, f"Worklist rebuilt: {result.on_list} customers on today's lists ({result.seconds:.1f} s).")
     return redirect("worklist")
@@ -78,16 +67,16 @@ def rebuild(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def strategy_list(request: HttpRequest) -> HttpResponse:
-    _require_manager(request.user)
-    return render(request, "worklist/strategy_list.html", {"nav": "strategies", "strategies": Strategy.objects.all()})
+    require_manager(request.user, "edit strategies")
+    return render(request, "worklist/strategy_list.html", {"nav": "strategies", "strategies": selectors.strategies()})
 
 
 @require_http_methods(["GET", "POST"])
 def strategy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_manager(request.user)
+    require_manager(request.user, "edit strategies")
     strategy = None
     if pk is not None:
-        strategy = Strategy.objects.filter(pk=pk).first()
+        strategy = selectors.strategy(pk)
         if strategy is None:
             raise Http404("No such strategy")
     if request.method == "POST":

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from recoup.demo.services import DEFAULT_CUSTOMERS, DEFAULT_INVOICES, DEFAULT_SEED, load_demo_company
 from recoup.imports.errors import ImportRejected
+from recoup.ledger import clock
 
 
 class Command(BaseCommand):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         if isinstance(as_of, str):  # call_command passes options through without parsing them
             as_of = date.fromisoformat(as_of)
         if as_of is None:
-            as_of = timezone.localdate()
+            as_of = clock.today()
         if opts["customers"] < 1 or opts["invoices"] < 1:
             raise CommandError("--customers and --invoices must be at least 1")
         try:

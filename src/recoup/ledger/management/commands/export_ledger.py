@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recoup.ledger import clock
 from recoup.ledger.exports import EXPORTS, FORMATS, export_frame, write
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["format"] == "xlsx" and opts["output"] is None:
             raise CommandError("--format xlsx needs --output FILE")
-        as_of = opts["as_of"] or dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
+        as_of = opts["as_of"] or clock.today()
         frame = export_frame(opts["kind"], as_of=as_of)
         data = write(frame, opts["format"], opts["output"])
         if opts["output"] is None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from recoup.ledger import clock
 from recoup.prediction import services
 
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         if isinstance(as_of, str):  # call_command passes options through without parsing them
             as_of = dt.date.fromisoformat(as_of)
         # The command line is the edge where "today" and "now" are decided.
-        as_of = as_of or timezone.localdate()
+        as_of = as_of or clock.today()
         now = timezone.now()
         row = services.train(as_of=as_of, now=now, mode=opts["mode"])
         scored = None if opts["no_score"] else services.score_open_items(as_of=as_of, now=now, model=row)

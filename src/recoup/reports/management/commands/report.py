@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recoup.kernel.money import Money, UnknownCurrency, format_money
+from recoup.ledger import clock
 from recoup.ledger.exports import write
 from recoup.reports import selectors
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         fmt = opts["format"]
         if fmt == "xlsx" and opts["output"] is None:
             raise CommandError("--format xlsx needs --output FILE")
-        as_of = opts["as_of"] or dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
+        as_of = opts["as_of"] or clock.today()
         currency = opts["currency"].upper() if opts["currency"] else None
         try:
             if opts["report"] == "aging":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management import call_command
@@ -34,7 +33,9 @@ class Command(BaseCommand):
             extra["customers"] = opts["customers"]
         if opts["invoices"]:
             extra["invoices"] = opts["invoices"]
-        today = dt.date.today()  # noqa: DTZ011 - the command line is the edge where "today" is decided
+        from recoup.ledger.clock import today as company_today
+
+        today = company_today()
         call_command("demo", as_of=today.isoformat(), **extra)
         # Today's calls from the first login, rather than after the first scheduled build.
         call_command("worklist", "--rebuild", "--all-day", stdout=_Quiet())
@@ -49,15 +50,13 @@ class Command(BaseCommand):
 def queue_first_training() -> None:
     """Training takes a minute or more on the demo company; the server need not wait for it.
 
-    Training and scoring as the nightly retrain does, followed by a worklist rebuild so that
-    today's list carries the predicted pay dates as soon as they exist.
+    The nightly retrain's job, queued now: it trains, scores every open item, and the scoring's
+    "customer changed" notice queues a worklist rebuild, so that today's list carries the
+    predicted pay dates as soon as they exist.
     """
-    from huey.contrib.djhuey import HUEY
+    from recoup.prediction.tasks import retrain_task
 
-    from recoup.prediction.tasks import train_task
-    from recoup.worklist.tasks import refresh_after_import_task
-
-    HUEY.enqueue(train_task.s().then(refresh_after_import_task))
+    retrain_task()
 
 
 class _Quiet:

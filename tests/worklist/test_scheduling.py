@@ -1,4 +1,4 @@
-"""The next follow-up after a call, in the customer's own business hours, and offer limits."""
+"""The next follow-up after a call, in the customer's own business hours."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from recoup.calls.rules import OfferLimits, judge_offer, next_follow_up
 from recoup.kernel.calendar import BusinessHours
+from recoup.worklist.scheduling import next_follow_up
 
 OFFICE = BusinessHours()
 
@@ -58,25 +58,3 @@ def test_other_outcomes_get_a_review_next_business_day() -> None:
     for outcome in ("dispute", "already_paid", "refused", "wrong_contact"):
         follow = next_follow_up(outcome, at=utc(2026, 11, 25, 10, 0), zone="Europe/London", hours=OFFICE, country="GB")
         assert follow is not None and follow.kind == "review" and follow.due_at == utc(2026, 11, 26, 9, 0)
-
-
-def test_offer_limits() -> None:
-    collector = OfferLimits(max_discount_percent=2, max_instalments=3)
-    assert judge_offer(collector, instalments=3) == "allowed"
-    assert judge_offer(collector, instalments=4) == "needs_approval"
-    assert judge_offer(collector, discount_percent=2) == "allowed"
-    assert judge_offer(collector, discount_percent=5) == "needs_approval"
-    assert judge_offer(collector, instalments=25) == "refused"
-    assert judge_offer(collector, discount_percent=-1) == "refused"
-
-
-def test_promises_are_judged_on_date_plus_tolerance() -> None:
-    from recoup.promises.rules import judge
-
-    promised = dt.date(2026, 12, 4)
-    kwargs = {"promised": 10_000, "promised_date": promised, "tolerance_days": 3}
-    assert judge(paid=0, as_of=dt.date(2026, 12, 6), **kwargs) == "open"
-    assert judge(paid=10_000, as_of=dt.date(2026, 12, 1), **kwargs) == "kept"  # paid early
-    assert judge(paid=0, as_of=dt.date(2026, 12, 7), **kwargs) == "broken"
-    assert judge(paid=2_500, as_of=dt.date(2026, 12, 7), **kwargs) == "partially_kept"
-    assert judge(paid=12_000, as_of=dt.date(2026, 12, 9), **kwargs) == "kept"

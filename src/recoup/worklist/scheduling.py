@@ -1,7 +1,4 @@
-"""Pure rules of the collector workspace: the next follow-up after a call, offers within policy.
-
-No Django; every "now" is an argument.
-"""
+"""When to follow up a call, in the customer's business hours (pure: no Django; "now" is an argument)."""
 
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ from typing import Literal
 
 from recoup.kernel.calendar import BusinessHours, NoCallWindow, add_business_days, at_local, local_time, next_window_start
 
-__all__ = ["FollowUp", "OfferLimits", "OfferVerdict", "judge_offer", "next_follow_up"]
+__all__ = ["FollowUp", "next_follow_up"]
 
 # Outcomes that need the same question asked again soon.
 _RETRY = frozenset({"no_answer", "voicemail", "conversation"})
@@ -80,25 +77,3 @@ def next_follow_up(
         }
         return FollowUp("review", window_on_or_after(next_day), titles[outcome])
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class OfferLimits:
-    """What a role may grant without approval: early-payment discount and plan length."""
-
-    max_discount_percent: int
-    max_instalments: int
-
-
-OfferVerdict = Literal["allowed", "needs_approval", "refused"]
-
-
-def judge_offer(
-    limits: OfferLimits, *, discount_percent: int = 0, instalments: int = 0, hard_max_instalments: int = 24
-) -> OfferVerdict:
-    """Within the caller's limits → allowed; above them → a senior must approve; nonsense → refused."""
-    if discount_percent < 0 or instalments < 0 or discount_percent >= 100 or instalments > hard_max_instalments:
-        return "refused"
-    if discount_percent <= limits.max_discount_percent and instalments <= limits.max_instalments:
-        return "allowed"
-    return "needs_approval"

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recoup.imports.errors import FileFormatError, ImportRejected
-from recoup.reports.services import import_fx_rates
+from recoup.imports.fx import import_fx_rates
 
 
 class Command(BaseCommand):

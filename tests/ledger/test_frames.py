@@ -1,4 +1,4 @@
-"""The Arrow (ADBC) path and the cursor fallback read the same frames, on SQLite and PostgreSQL."""
+"""The column-wise paths (a reader process on SQLite, ADBC on PostgreSQL) and the cursor read the same frames."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from django.db import connection, transaction
 
 from recoup.analytics.frames import Ledger
-from recoup.ledger.models import Allocation, Customer, Invoice, Payment
-from recoup.reports import loading
-from recoup.reports.models import FxRate
+from recoup.database import columnar
+from recoup.ledger import frames as loading
+from recoup.ledger.models import Allocation, Customer, FxRate, Invoice, Payment
 from tests.reports.conftest import write_books
 
 SORT_KEYS = {
@@ -30,18 +30,18 @@ def _sorted(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 
 
 def _arrow_frames(tmp_path: Path, as_of: dt.date | None) -> dict[str, pl.DataFrame]:
-    """Read through ADBC. The SQLite test database lives in memory, where a second SQLite
-    library cannot see it, so a copy goes to a file first (the same rows, committed)."""
-    settings_dict = dict(connection.settings_dict)
+    """Read column-wise. The SQLite test database lives in memory, where the reader process
+    cannot see it, so a copy goes to a file first (the same rows, committed)."""
     if connection.vendor == "sqlite":
         target = tmp_path / "copy.sqlite3"
         connection.ensure_connection()
         with sqlite3.connect(target) as copy:
             connection.connection.backup(copy)
-        settings_dict["NAME"] = str(target)
-    read, close = loading.arrow_reader(settings_dict)
+        with columnar.SqliteChild(str(target)) as child:
+            return loading.read_frames(child.read, loading.statements(as_of, day_numbers=True))
+    read, close = columnar.postgres_reader(connection.settings_dict)
     try:
-        return loading.read_frames(read, as_of)
+        return loading.read_frames(read, loading.statements(as_of))
     finally:
         close()
 
@@ -58,7 +58,7 @@ def test_arrow_and_cursor_paths_return_identical_frames(tmp_path: Path, as_of: d
     write_books(tmp_path, customers=8, invoices=80)
     _add_rates()
     arrow = _sorted(_arrow_frames(tmp_path, as_of))
-    cursor = _sorted(loading.read_frames(loading.cursor_reader(connection), as_of))
+    cursor = _sorted(loading.read_frames(columnar.cursor_reader(connection), loading.statements(as_of)))
     for name, frame in arrow.items():
         assert frame.schema == cursor[name].schema, name
         assert frame.equals(cursor[name]), name
@@ -74,11 +74,11 @@ def test_arrow_and_cursor_paths_return_identical_frames(tmp_path: Path, as_of: d
 
 
 @pytest.mark.django_db(transaction=True)
-def test_committed_data_on_a_file_or_server_database_goes_through_arrow(tmp_path: Path) -> None:
+def test_committed_data_on_a_server_database_goes_through_arrow(tmp_path: Path) -> None:
     write_books(tmp_path, customers=4, invoices=20)
     frames, path = loading.load_frames()
     # pytest-django's SQLite test database is in memory: only the cursor can see it.
-    assert path == ("cursor" if connection.vendor == "sqlite" else "arrow")
+    assert path == ("cursor" if connection.vendor == "sqlite" else "adbc")
     assert frames["invoices"].height == Invoice.objects.count()
     ledger = loading.load_ledger(home_currency="EUR")
     assert isinstance(ledger, Ledger) and ledger.home_currency == "EUR"
@@ -97,7 +97,7 @@ def test_inside_a_transaction_the_cursor_sees_uncommitted_rows(tmp_path: Path) -
         assert loading.load_frames()[0]["customers"].height == Customer.objects.count()
 
 
-def test_arrow_uri_for_django_settings() -> None:
+def test_postgres_uri_for_django_settings() -> None:
     pg = {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "recoup",
@@ -106,15 +106,9 @@ def test_arrow_uri_for_django_settings() -> None:
         "HOST": "db",
         "PORT": 5433,
     }
-    assert loading.arrow_uri(pg) == "postgresql://app:p%40ss%2Fword@db:5433/recoup"
+    assert columnar.postgres_uri(pg) == "postgresql://app:p%40ss%2Fword@db:5433/recoup"
     sock = {**pg, "PASSWORD": "", "HOST": "/run/postgresql", "PORT": "", "OPTIONS": {"sslmode": "disable"}}
-    assert loading.arrow_uri(sock) == "postgresql://app@/recoup?sslmode=disable&host=%2Frun%2Fpostgresql"
-    assert (
-        loading.arrow_uri({"ENGINE": "django.db.backends.sqlite3", "NAME": Path("/data/recoup.sqlite3")})
-        == "/data/recoup.sqlite3"
-    )
-    with pytest.raises(ValueError, match="no Arrow reader"):
-        loading.arrow_uri({"ENGINE": "django.db.backends.mysql", "NAME": "x"})
+    assert columnar.postgres_uri(sock) == "postgresql://app@/recoup?sslmode=disable&host=%2Frun%2Fpostgresql"
 
 
 def test_statements_only_splice_dates() -> None:
@@ -144,5 +138,5 @@ def test_a_change_during_a_parallel_read_makes_the_loader_read_again(tmp_path: P
 
     monkeypatch.setattr(loading, "_read_parallel", read_then_change)
     frames, path = loading.load_frames()
-    assert path == "arrow"
+    assert path == "adbc"
     assert "LATE" in frames["customers"]["customer_ref"].to_list()  # read again, after the change

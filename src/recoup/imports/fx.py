@@ -1,4 +1,4 @@
-"""Use cases that write for reports: importing exchange rates.
+"""Importing exchange rates (`recoup fx_import`), for reports and rankings in the home currency.
 
 A rates file is UTF-8 CSV with the header `currency,on,rate` (ISO 4217 code, ISO date,
 home-currency units per 1 unit of the currency, `.` decimal point, at most 9 places). Like
@@ -21,7 +21,7 @@ from django.utils import timezone
 from recoup.audit.services import record_event
 from recoup.imports.errors import FileFormatError, ImportRejected, RowError
 from recoup.kernel.money import UnknownCurrency, currency_exponent
-from recoup.reports.models import FxRate
+from recoup.ledger.models import FxRate
 
 FX_COLUMNS = ("currency", "on", "rate")
 RATE_PLACES = 9

@@ -1,4 +1,4 @@
-"""`ledger.bulk.insert_frame` writes exactly the rows it is given, whatever the batch shapes.
+"""`database.bulk.insert_frame` writes exactly the rows it is given, whatever the batch shapes.
 
 On SQLite rows go many to a statement and values shared by every row go into the statement
 text, so the sizes here straddle the batch and statement boundaries on purpose.
@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from django.db import connection, transaction
 
-from recoup.ledger import bulk
+from recoup.database import bulk
 from recoup.ledger.models import Customer
 
 pytestmark = pytest.mark.django_db

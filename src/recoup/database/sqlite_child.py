@@ -1,0 +1,75 @@
+"""The child process that reads a SQLite file column-wise (ADBC) for a recoup process.
+
+Run by ``recoup.database.columnar`` as ``python -I sqlite_child.py DATABASE``; never imported
+by recoup itself. It exists so that no recoup process ever opens the database through two
+SQLite libraries: the ADBC driver links its own SQLite, and when one library closes the file
+in a process that another library also has open, POSIX drops the other's locks and the
+closing library may checkpoint and delete the WAL under an open transaction ("How To Corrupt
+An SQLite Database File", §2.2.1). Here, this process has only ADBC's SQLite, and the
+parent only Python's.
+
+Protocol, on stdin/stdout: the parent writes one statement per line as JSON (``{"sql": …}``);
+this process answers each with ``T`` + 8-byte big-endian length + an Arrow IPC stream, or
+``E`` + length + a UTF-8 error message. All statements run in one read transaction, so they
+see one snapshot of the database. End of input ends the transaction and the process.
+
+Imports: the standard library (no ``sqlite3``), pyarrow and the ADBC SQLite driver only.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from typing import Any
+
+READ_PRAGMAS = (
+    # Wait for a writer's checkpoint instead of failing at once; the parent's timeout is the same.
+    "PRAGMA busy_timeout = 10000",
+    # A reader: refuse by construction anything that would write.
+    "PRAGMA query_only = 1",
+)
+
+
+def _answer(out: Any, kind: bytes, payload: Any) -> None:
+    # ``payload`` is bytes or an Arrow buffer: both are written without another copy.
+    out.write(kind + struct.pack(">Q", memoryview(payload).nbytes))
+    out.write(payload)
+    out.flush()
+
+
+def main() -> int:
+    if "sqlite3" in sys.modules:  # the whole point: one SQLite library in this process
+        raise SystemExit("sqlite_child: Python's sqlite3 is loaded in the reader process")
+    import adbc_driver_sqlite.dbapi as adbc
+    import pyarrow as pa
+
+    path = sys.argv[1]
+    out = sys.stdout.buffer
+    conn = adbc.connect(path)
+    try:
+        with conn.cursor() as cursor:
+            for pragma in READ_PRAGMAS:
+                cursor.execute(pragma)
+        conn.commit()  # the driver opens a transaction on connect; begin the read one afresh
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            sql = json.loads(line)["sql"]
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(sql)
+                    table = cursor.fetch_arrow_table()
+                sink = pa.BufferOutputStream()
+                with pa.ipc.new_stream(sink, table.schema) as writer:
+                    writer.write_table(table)
+                _answer(out, b"T", sink.getvalue())
+            except Exception as exc:  # reported to the parent, which raises it there
+                _answer(out, b"E", f"{type(exc).__name__}: {exc}".encode())
+    finally:
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
