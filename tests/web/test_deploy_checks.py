@@ -22,7 +22,8 @@ PRODUCTION = {
 
 
 def run(tmp_path: Path, argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("RECOUP_") and k != "DJANGO_SETTINGS_MODULE"}
+    # Nothing of the test session's own set-up (RECOUP_*, DJANGO_ALLOW_ASYNC_UNSAFE from the browser tests ...).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RECOUP_", "DJANGO_"))}
     return subprocess.run(
         [sys.executable, *argv],
         env={**clean, "RECOUP_DATA_DIR": str(tmp_path), **env},
