@@ -147,9 +147,25 @@ LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _env_bool("RECOUP_SECURE_COOKIES", not DEBUG and not _env_bool("RECOUP_LOCAL", True))
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Served over HTTPS (docs/deploy.md): cookies only over HTTPS, plain HTTP redirected, HSTS.
+# Off for a local install, which is plain HTTP on 127.0.0.1.
+RECOUP_HTTPS = _env_bool("RECOUP_SECURE_COOKIES", not DEBUG and not _env_bool("RECOUP_LOCAL", True))
+SESSION_COOKIE_SECURE = RECOUP_HTTPS
+CSRF_COOKIE_SECURE = RECOUP_HTTPS
 CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = RECOUP_HTTPS
+# HSTS for a year unless told otherwise (0 turns it off); subdomains of recoup's own host
+# name are covered. Preloading is the domain owner's decision, made by submitting the
+# domain to the browsers' list, so recoup does not ask for it unless told to.
+SECURE_HSTS_SECONDS = int(os.environ.get("RECOUP_HSTS_SECONDS", "31536000")) if RECOUP_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("RECOUP_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("RECOUP_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Behind a proxy or load balancer that ends TLS, the app sees plain HTTP: the proxy says what
+# the client used in X-Forwarded-Proto, which it must set itself (never pass on the client's).
+RECOUP_BEHIND_PROXY = _env_bool("RECOUP_BEHIND_PROXY", False)
+if RECOUP_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -166,7 +182,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "recoup.web.staticfiles.IncrementalCompressedStaticFilesStorage"},
 }
 
 RECOUP_HOME_CURRENCY = os.environ.get("RECOUP_HOME_CURRENCY", "USD")

@@ -183,7 +183,7 @@ def test_parse_examples(text: str, currency: str, decimal_sep: str, thousands_se
         ("1.2345", "BHD", ".", "", "more decimals than BHD allows (3)"),
         ("1,23,4.00", "USD", ".", ",", "thousands separator in the wrong place"),
         ("12,34.00", "USD", ".", ",", "thousands separator in the wrong place"),
-        ("1234,567.00", "USD", ".", ",", "thousands separator in the wrong place"),
+        ("1234,567.00", "USD", ".", ",", "thousands separator ',' after 4 digits: ambiguous, it may be a decimal separator"),
         (",123.00", "USD", ".", ",", "thousands separator in the wrong place"),
         ("1,,234.00", "USD", ".", ",", "thousands separator in the wrong place"),
         ("1,234.5,0", "USD", ".", ",", "thousands separator in the wrong place"),
@@ -259,26 +259,115 @@ def test_parse_accounting_signs(minor: int, style: tuple[str, str]) -> None:
         assert parse_minor(variant, "USD", decimal_sep=decimal_sep, thousands_sep=thousands_sep) == -minor
 
 
-@FAST
-@given(
-    minor=st.integers(min_value=-(10**12), max_value=10**12),
-    locale=st.sampled_from(["en_US", "de_DE", "fr_FR", "de_CH", "en_IN"]),
+# What the parser accepts, shape by shape, for the digit groupings CLDR's locales use (the
+# figures a user may paste from anything that formats with babel or CLDR data).
+@pytest.mark.parametrize(
+    ("text", "decimal_sep", "thousands_sep", "minor"),
+    [
+        # Groups of three: most locales.
+        ("1,234,567.00", ".", ",", 123456700),
+        ("1.234.567,00", ",", ".", 123456700),
+        ("1\u202f234\u202f567,00", ",", "\u202f", 123456700),
+        # minimumGroupingDigits 2 (es, pl, pt_PT): a four-digit number is written ungrouped.
+        ("1234,00", ",", ".", 123400),
+        ("1234,00", ",", "\u00a0", 123400),
+        # Swiss and Liechtenstein apostrophes, as CLDR writes them ...
+        ("1'000'000'000.00", ".", "'", 100000000000),
+        ("1’000’000’000.00", ".", "’", 100000000000),
+        # ... and as babel 2.19 prints them: separators dropped pairwise, the survivors on thousands boundaries.
+        ("1000000'000.00", ".", "'", 100000000000),
+        ("1234567.00", ".", "'", 123456700),
+        ("12345678'901,50", ",", "'", 1234567890150),
+    ],
 )
-def test_parse_reads_babel_output_by_declared_symbols(minor: int, locale: str) -> None:
-    import babel.numbers
+def test_parse_accepts_the_grouping_shapes_cldr_locales_write(
+    text: str, decimal_sep: str, thousands_sep: str, minor: int
+) -> None:
+    assert parse_minor(text, "CHF", decimal_sep=decimal_sep, thousands_sep=thousands_sep) == minor
 
-    if locale == "en_IN":
-        # Indian lakh grouping (12,34,567) is not groups of three: must be rejected, never misread.
-        text = babel.numbers.format_decimal(Money(10**7, "INR").to_decimal(), locale=locale)
-        with pytest.raises(MoneyParseError):
-            parse_minor(text, "INR", decimal_sep=".", thousands_sep=",")
-        return
-    money = Money(minor, "EUR")
-    text = babel.numbers.format_decimal(money.to_decimal(), format="#,##0.00", locale=locale)
-    decimal_sep = babel.numbers.get_decimal_symbol(locale)
-    thousands_sep = babel.numbers.get_group_symbol(locale)
+
+@pytest.mark.parametrize(
+    ("text", "decimal_sep", "thousands_sep", "reason"),
+    [
+        # Indian lakh grouping (en_IN, hi_IN): groups of two are never read as thousands.
+        ("1,00,00,000.00", ".", ",", "thousands separator in the wrong place"),
+        ("12,34,567.00", ".", ",", "thousands separator in the wrong place"),
+        # A long group before a dot or comma: a BHD export's 1234.567 read as German would be 1,234,567.
+        ("1234.567", ",", ".", "thousands separator '.' after 4 digits: ambiguous, it may be a decimal separator"),
+        ("1000000,000.00", ".", ",", "thousands separator ',' after 7 digits: ambiguous, it may be a decimal separator"),
+        # A space after a long group may part two figures.
+        ("1234 567,00", ",", " ", "thousands separator in the wrong place"),
+        # An apostrophe off a thousands boundary is wrong whatever comes before it.
+        ("1000000'00.00", ".", "'", "thousands separator in the wrong place"),
+    ],
+)
+def test_parse_refuses_the_shapes_it_cannot_read_for_sure(text: str, decimal_sep: str, thousands_sep: str, reason: str) -> None:
+    with pytest.raises(MoneyParseError) as info:
+        parse_minor(text, "BHD", decimal_sep=decimal_sep, thousands_sep=thousands_sep)
+    assert info.value.reason == reason
+
+
+# Locales by the grouping they use in CLDR: groups of three with each kind of separator,
+# minimumGroupingDigits 2, the Swiss apostrophe, and Indian secondary groups of two.
+BABEL_LOCALES = [
+    "en_US",
+    "de_DE",
+    "fr_FR",
+    "es_ES",
+    "pl_PL",
+    "pt_PT",
+    "sv_SE",
+    "ja_JP",
+    "de_CH",
+    "fr_CH",
+    "it_CH",
+    "de_LI",
+    "en_IN",
+    "hi_IN",
+]
+# Every digit count from 1 to 16 in the whole part, so that each grouping shape a locale has is written.
+MAGNITUDES = [int("1234567890123456"[:n] + "05") for n in range(1, 17)] + [100_000_000_000, 100_000_000_000_000]
+
+
+def _babel_writes(minor: int, locale: str) -> tuple[str, str, str, tuple[int, int]]:
+    """The amount as the locked babel (requirements/) writes it in the locale's own decimal pattern."""
+    import copy
+
+    import babel.numbers
+    from babel import Locale
+
+    pattern = copy.copy(Locale.parse(locale).decimal_formats[None])
+    pattern.frac_prec = (2, 2)
+    text = babel.numbers.format_decimal(Money(minor, "EUR").to_decimal(), format=pattern, locale=locale)
     text = text.replace(babel.numbers.get_minus_sign_symbol(locale), "-")
-    assert parse_amount(text, "EUR", decimal_sep=decimal_sep, thousands_sep=thousands_sep) == money
+    return text, babel.numbers.get_decimal_symbol(locale), babel.numbers.get_group_symbol(locale), pattern.grouping
+
+
+def _check_babel_round_trip(minor: int, locale: str) -> None:
+    text, decimal_sep, thousands_sep, (primary, secondary) = _babel_writes(minor, locale)
+    whole_digits = len(str(abs(minor) // 100))
+    if secondary != 3 and whole_digits > primary + secondary:
+        # A group of two (12,34,567): refused, never misread.
+        with pytest.raises(MoneyParseError, match="thousands separator in the wrong place"):
+            parse_minor(text, "EUR", decimal_sep=decimal_sep, thousands_sep=thousands_sep)
+        return
+    assert parse_minor(text, "EUR", decimal_sep=decimal_sep, thousands_sep=thousands_sep) == minor, text
+
+
+@pytest.mark.parametrize("locale", BABEL_LOCALES)
+def test_parse_reads_babel_output_by_declared_symbols(locale: str) -> None:
+    """A figure the locked babel printed, read with only the locale's two symbols declared,
+    comes back exactly, at every length (babel 2.19 writes de_CH's 1,000,000,000.00 as
+    1000000'000.00), or is refused with a reason when its grouping is not thousands."""
+    for minor in MAGNITUDES:
+        _check_babel_round_trip(minor, locale)
+        _check_babel_round_trip(-minor, locale)
+
+
+@FAST
+@given(minor=st.integers(min_value=-(10**15), max_value=10**15), locale=st.sampled_from(BABEL_LOCALES))
+def test_parse_reads_any_babel_amount_by_declared_symbols(minor: int, locale: str) -> None:
+    _check_babel_round_trip(minor, locale)
 
 
 # --- allocation ----------------------------------------------------------------------------

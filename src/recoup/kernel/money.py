@@ -286,6 +286,25 @@ def _describe(ch: str) -> str:
     return {" ": "space", "\u00a0": "no-break space", "\u202f": "narrow no-break space", "\u2009": "thin space"}.get(ch, repr(ch))
 
 
+def _check_long_leading_group(original: str, thousands_sep: str, digits: int) -> None:
+    """A group of more than three digits before the first separator, as in ``1000000'000.00``.
+
+    Babel 2.19 writes exactly that for the Swiss locales: CLDR 48 made their group symbol the
+    ASCII apostrophe, and babel's pattern-quote unescaping then drops the separators pairwise
+    (1'000'000'000.00 -> 1000000'000.00; 1'234'567 -> 1234567). Every separator it leaves sits on
+    a thousands boundary, and an apostrophe is a decimal mark nowhere, so the amount has one
+    reading and is accepted. A dot or comma after a long group may be the decimal separator of
+    a source declared with the other convention (``1234.567`` from a BHD export read as German
+    would become 1,234,567), so that is refused; so is a space, which may part two numbers.
+    """
+    if thousands_sep in _APOSTROPHE_LIKE:
+        return
+    if thousands_sep in ".,":
+        reason = f"thousands separator {_describe(thousands_sep)} after {digits} digits: ambiguous, it may be a decimal separator"
+        raise MoneyParseError(original, reason)
+    raise MoneyParseError(original, "thousands separator in the wrong place")
+
+
 def parse_minor(text: str, currency: str, *, decimal_sep: str = ".", thousands_sep: str = "") -> int:
     """Read a human amount into minor units using the separators the source declared.
 
@@ -326,8 +345,10 @@ def parse_minor(text: str, currency: str, *, decimal_sep: str = ".", thousands_s
             if any(g == "" for g in groups):
                 raise MoneyParseError(original, "thousands separator in the wrong place")
             raise MoneyParseError(original, "not a number")
-        if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+        if any(len(g) != 3 for g in groups[1:]):
             raise MoneyParseError(original, "thousands separator in the wrong place")
+        if len(groups[0]) > 3:
+            _check_long_leading_group(original, thousands_sep, len(groups[0]))
         whole = "".join(groups)
     elif whole and not _is_digits(whole):
         stray = next(ch for ch in whole if ch not in _DIGITS)

@@ -18,6 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        # Collected and compressed here, once per release, rather than while a server starts.
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("database ready")
         if not opts["demo"]:
             return
@@ -35,15 +37,26 @@ class Command(BaseCommand):
 
         today = company_today()
         call_command("demo", as_of=today.isoformat(), **extra)
-        # Predictions from the first page view, rather than after the first nightly retrain.
-        self.stdout.write("training the payment-prediction model on the demo company ...")
-        try:
-            call_command("train", stdout=self.stdout)
-        except Exception as exc:  # the demo is usable without predictions; say why they are missing
-            self.stderr.write(f"warning: the prediction model was not trained ({exc}); run `recoup train` later")
         # Today's calls from the first login, rather than after the first scheduled build.
         call_command("worklist", "--rebuild", "--all-day", stdout=_Quiet())
         self.stdout.write("today's worklist built")
+        queue_first_training()
+        self.stdout.write(
+            "the payment-prediction model is queued: the background worker (`recoup serve` starts one) trains it,"
+            ' scores every open item and rebuilds the worklist; until then pages say "predictions pending"'
+        )
+
+
+def queue_first_training() -> None:
+    """Training takes a minute or more on the demo company; the server need not wait for it.
+
+    The nightly retrain's job, queued now: it trains, scores every open item, and the scoring's
+    "customer changed" notice queues a worklist rebuild, so that today's list carries the
+    predicted pay dates as soon as they exist.
+    """
+    from recoup.prediction.tasks import retrain_task
+
+    retrain_task()
 
 
 class _Quiet:

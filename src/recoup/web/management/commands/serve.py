@@ -57,13 +57,19 @@ class Command(BaseCommand):
         if opts["no_worker"]:
             os.execv(sys.executable, web)  # noqa: S606 - replace this process: signals reach gunicorn directly
         worker = [sys.executable, "-m", "recoup.cli", "worker"]
-        sys.exit(supervise({"web server": web, "worker": worker}, self.stderr.write))
+        # Jobs (a model training for a minute or more on both cores, scoring, rebuilds) yield the
+        # CPU to page requests: a page waits on a person, a job does not.
+        sys.exit(supervise({"web server": web, "worker": worker}, self.stderr.write, niceness={"worker": WORKER_NICENESS}))
 
 
-def supervise(commands: dict[str, list[str]], say: Any) -> int:
+WORKER_NICENESS = 10
+
+
+def supervise(commands: dict[str, list[str]], say: Any, niceness: dict[str, int] | None = None) -> int:
     """Run the commands as children until one exits (or a signal asks), then stop the others.
 
-    Returns the exit status of the child that ended first (a signal is reported as 128 + its number).
+    ``niceness`` lowers the CPU priority of the named children. Returns the exit status of the
+    child that ended first (a signal is reported as 128 + its number).
     """
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "recoup.settings")}
     children: dict[str, subprocess.Popen[bytes]] = {}
@@ -77,6 +83,11 @@ def supervise(commands: dict[str, list[str]], say: Any) -> int:
     try:
         for name, argv in commands.items():
             children[name] = subprocess.Popen(argv, env=env)
+            if (niceness or {}).get(name):
+                # Right after the start, long before the child imports anything that starts threads: on Linux
+                # a priority is per thread and inherited by the threads it starts.
+                base = os.getpriority(os.PRIO_PROCESS, 0)
+                os.setpriority(os.PRIO_PROCESS, children[name].pid, min(19, base + (niceness or {})[name]))
         while True:
             for name, child in children.items():
                 code = child.poll()
