@@ -245,7 +245,8 @@ def outcomes(db: Database, recorded: list[dict[str, Any]], *, after_id: int, sla
 HUEY_LINE = re.compile(r"^\[(?P<at>[^\]]+)\] (?P<level>[A-Z]+):huey[\w.]*:[^:]*:(?P<msg>.*)$")
 EXECUTING = re.compile(r"^Executing (?P<task>\S+): (?P<id>[0-9a-f-]{32,36})")
 # A pipeline (an import's scoring, then the worklist refresh) is logged as "a: id -> b: id2".
-EXECUTED = re.compile(r"^(?P<task>\S+): (?P<id>[0-9a-f-]{32,36})(?: -> .*)? executed in (?P<s>[\d.]+)s")
+# A task with retries left is logged with them ("name: id 6 retries executed in 0.5s").
+EXECUTED = re.compile(r"^(?P<task>\S+): (?P<id>[0-9a-f-]{32,36})(?: [^>]*?)?(?: -> .*)? executed in (?P<s>[\d.]+)s")
 UNHANDLED = re.compile(r"^Unhandled exception in task (?P<id>[0-9a-f-]{32,36})")
 REQUEUE = re.compile(r"^Requeueing (?P<id>[0-9a-f-]{32,36}), (?P<n>\d+) retries")
 

@@ -123,8 +123,9 @@ def test_jobs_from_logs_reads_huey_lines_including_pipelines_and_failures(tmp_pa
     )
     log = tmp_path / "worker.err"
     log.write_text(
-        f"[2026-12-02 07:19:20,544] INFO:huey:Worker-1:Executing recoup.worklist.tasks.rebuild_task: {a}\n"
-        f"[2026-12-02 07:19:21,000] INFO:huey:Worker-1:recoup.worklist.tasks.rebuild_task: {a} executed in 0.456s\n"
+        f"[2026-12-02 07:19:20,544] INFO:huey:Worker-1:Executing recoup.worklist.tasks.rebuild_task: {a} 6 retries\n"
+        # A durable task has retries left, which huey writes before "executed".
+        f"[2026-12-02 07:19:21,000] INFO:huey:Worker-1:recoup.worklist.tasks.rebuild_task: {a} 6 retries executed in 0.456s\n"
         f"[2026-12-02 07:19:22,000] INFO:huey:Worker-1:Executing recoup.prediction.tasks.score_open_items_task: {b}"
         f" -> recoup.worklist.tasks.refresh_after_import_task: {c}\n"
         f"[2026-12-02 07:19:23,000] ERROR:huey:Worker-1:Unhandled exception in task {b}.\n"
