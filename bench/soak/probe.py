@@ -45,10 +45,9 @@ def users(count: int, password: str) -> dict[str, Any]:
 
 def enqueue(what: list[str]) -> dict[str, Any]:
     from huey.contrib.djhuey import HUEY
-    from recoup.calls.tasks import judge_promises_task
 
     from recoup.prediction.tasks import retrain_task, score_open_items_task
-    from recoup.worklist.tasks import rebuild_task
+    from recoup.worklist.tasks import judge_promises_task, rebuild_task
 
     tasks = {"rebuild": rebuild_task, "score": score_open_items_task, "judge": judge_promises_task, "retrain": retrain_task}
     queued = {}

@@ -331,6 +331,10 @@ def run_target(target: str, args: argparse.Namespace) -> dict[str, Any]:
     recoup = [str(BIN / "recoup")]
     enqueued = [i for row in run["enqueued"] for i in row.get("queued", {}).values() if i]
     result_checks["jobs"] = checks.guarded(checks.jobs, recoup, dep.env(), worker_logs, queue, enqueued)
+    # A job the soak could not even queue is a failure of the run, not a job that never had to run.
+    not_queued = [row["failed"] for row in run["enqueued"] if "failed" in row]
+    if not_queued and isinstance(result_checks["jobs"], dict):
+        result_checks["jobs"].update(ok=False, could_not_queue=len(not_queued), could_not_queue_first=not_queued[0][-500:])
     expected = data.expected_open(files.invoices, files.payments)
     result_checks["open_amounts"] = checks.guarded(checks.open_amounts, db, before["open_amounts"], expected)
     report["checks"] = result_checks
