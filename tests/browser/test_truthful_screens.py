@@ -208,3 +208,69 @@ def test_the_customer_page_says_why_not_on_todays_list_and_shows_the_history(pag
     assert "Promise $22,000.00 by" in main and "Open" in main
     history = page.locator("section", has=page.get_by_role("heading", name="Call history")).inner_text()
     assert "Promise to pay" in history and "Cara Caller" in history
+
+
+def test_the_prep_sheet_fits_a_laptop_screen(page, live_server, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 11 item 15: at 1366×768, what a caller needs before dialling shows without scrolling.
+    import os
+
+    from recoup.activities.services import log_activity
+    from recoup.ledger.models import Customer, Invoice
+    from recoup.disputes.services import open_dispute
+
+    hudson = Customer.objects.get(customer_ref="NYC-1")
+    today = timezone.now().date()
+    for n in range(7):
+        Invoice.objects.create(
+            customer=hudson,
+            invoice_ref=f"NYC-EXTRA-{n}",
+            issue_date=today - dt.timedelta(days=60 + n),
+            due_date=today - dt.timedelta(days=30 + n),
+            amount=150_000 + n,
+            open_amount=150_000 + n,
+            currency="USD",
+        )
+    for k in range(6):
+        log_activity(
+            actor=world["cara"],
+            customer=hudson,
+            at=timezone.now() - dt.timedelta(days=k + 1),
+            outcome="no_answer",
+            notes="Rang the AP desk, no answer.",
+        )
+    open_dispute(
+        actor=world["cara"],
+        customer=hudson,
+        invoices=[Invoice.objects.get(invoice_ref="NYC-EXTRA-0")],
+        reason="pricing",
+        now=timezone.now(),
+    )
+    _log_in(page, live_server, "cara@demo.example")
+    page.goto(f"{live_server.url}/calls/{hudson.pk}/?dial=1")
+    shots = (
+        Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("RECOUP_WRITE_SCREENSHOTS") else tmp_path
+    )
+    page.screenshot(path=str(shots / "call-prep.png"))
+
+    def on_screen(locator) -> None:  # type: ignore[no-untyped-def]
+        box = locator.bounding_box()
+        assert box is not None, locator
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 768 and box["x"] + box["width"] <= 1366, (locator, box)
+
+    on_screen(page.locator("#objective-title"))
+    on_screen(page.locator(".objective-panel .objective"))
+    items = page.locator("section[aria-labelledby=items-title] tbody tr")
+    assert items.count() == 8
+    for n in range(items.count()):
+        on_screen(items.nth(n))
+    for button in ("No answer", "Voicemail", "Refused"):
+        on_screen(page.get_by_role("button", name=button))
+    for summary in ("#promise-detail summary", "#dispute-detail summary", "#callback-detail summary"):
+        on_screen(page.locator(summary))
+    on_screen(page.locator("#activity-title"))
+    on_screen(page.locator("section[aria-labelledby=activity-title] li").first)
+    on_screen(page.locator("section[aria-labelledby=commitments-title] li", has_text="Dispute"))
+    on_screen(page.locator("#next-customer"))
+    # Opening the callback section keeps its button on the screen (no fixed-height scroll box).
+    page.locator("#callback-detail summary").click()
+    on_screen(page.get_by_role("button", name="Schedule callback"))
