@@ -219,3 +219,10 @@ def latest_rates(read: Reader) -> dict[str, int]:
         {"currency": pl.String, "rate_ppb": pl.Int64},
     )
     return dict(zip(frame["currency"].to_list(), frame["rate_ppb"].to_list(), strict=True))
+
+
+def fx_rates(*, as_of: dt.date | None = None, using: str = "default") -> pl.DataFrame:
+    """The FX rates dated on or before ``as_of`` (FX_RATES_SCHEMA), as a Ledger would carry them,
+    for pages that convert a few columns without loading the whole ledger."""
+    sql, schema = statements(as_of)["fx_rates"]
+    return columnar.cursor_reader(connections[using])(sql, schema)

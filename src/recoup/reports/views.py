@@ -85,7 +85,7 @@ def aging(request: HttpRequest) -> HttpResponse:
 
     board = selectors.aging_dashboard(as_of, by=by, currency=currency, home=home)
 
-    rows = selectors.sort_rows(board.aging.frame, sort, by)
+    rows = selectors.sort_rows(board.rows if board.rows is not None else board.aging.frame, sort, by)
     # _Rows answers len() and slices, all Paginator uses; the cast says so to the type checker.
     paginator = Paginator(cast("Sequence[dict[str, Any]]", _Rows(rows)), ROWS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
