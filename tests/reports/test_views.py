@@ -97,7 +97,10 @@ def test_kpi_strip_and_trend(client_in, today_ledger) -> None:
     # 10000 overdue of 15000 open debits.
     assert str(board.overdue_share) == "66.7"
     assert board.kpis["dso"] is not None
-    assert len(response.context["trend"]) == 12
+    # Twelve whole months, and the month to date apart when today is not a month end.
+    trend = response.context["trend"]
+    assert len([r for r in trend if not r["partial"]]) == 12
+    assert len(trend) == (12 if (today_ledger + dt.timedelta(days=1)).day == 1 else 13)
     html = response.content.decode()
     assert re.search(r"Overdue share</dt><dd[^>]*>66\.7 %", html)
     assert "Best possible DSO" in html
@@ -203,3 +206,31 @@ def test_aging_by_collector_shows_names_not_addresses(client_in, four_currencies
     html = client_in.get(reverse("reports-aging"), {"as_of": AS_OF.isoformat(), "by": "collector"}).content.decode()
     assert ">Priya Raman<" in html
     assert ">inr@example.com<" not in html
+
+
+def test_the_month_to_date_is_labelled_with_its_days_and_not_drawn_as_a_month(client_in, db) -> None:
+    as_of = dt.date(2026, 12, 2)
+    c = Customer.objects.create(customer_ref="M-1", name="Monthly Co", currency="USD")
+    d = dt.timedelta
+    # An invoice issued every month, each paid a month late: the whole months look alike.
+    for n in range(15):
+        issued = dt.date(2025, 9, 15) + d(days=30 * n)
+        Invoice.objects.create(
+            customer=c,
+            invoice_ref=f"M-{n}",
+            issue_date=issued,
+            due_date=issued + d(days=30),
+            currency="USD",
+            amount=100_000,
+            open_amount=100_000,
+        )
+    response = client_in.get(reverse("reports-aging"), {"as_of": as_of.isoformat()})
+    mtd = response.context["month_to_date"]
+    assert mtd["month_end"] == as_of and mtd["days"] == 2 and mtd["partial"] is True
+    html = response.content.decode()
+    # The lines end with the last whole month (Nov 26); December so far is written apart with its day count.
+    days_chart = str(response.context["days_chart"])
+    assert "Nov 26" in days_chart and "Dec 26" not in days_chart
+    assert "Dec 26" not in str(response.context["percent_chart"])
+    assert "December to date" in html and "(1–2 Dec, 2 days)" in html
+    assert "2026-12-01 – 2026-12-02 (month to date, 2 days)" in html

@@ -283,6 +283,31 @@ def with_collector_names(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+TREND_MONTHS = 12
+
+
+def is_month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def trend_months(as_of: dt.date) -> int:
+    """How many periods the page's trend covers: ``TREND_MONTHS`` whole months, plus the month
+    to date when ``as_of`` is not a month end (shown apart: see ``with_periods``)."""
+    return TREND_MONTHS if is_month_end(as_of) else TREND_MONTHS + 1
+
+
+def with_periods(trend: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """``period_start``, ``days`` and ``partial`` for every row of a month-end trend: the row of
+    a month that ends after ``as_of`` covers only its first days and must not be read (or drawn)
+    as a whole month: a DSO over two days of sales is noise, a CEI over two days of collections
+    is near zero."""
+    return trend.with_columns(
+        period_start=pl.col("month_end").dt.month_start(),
+        days=pl.col("month_end").dt.day().cast(pl.Int64),
+        partial=(pl.col("month_end") == as_of) & pl.lit(not is_month_end(as_of)),
+    )
+
+
 def month_ends(end: dt.date, months: int) -> list[dt.date]:
     """`end` and the month ends before it, oldest first (the dates kpi_trend reports on)."""
     ends = [end]
@@ -303,7 +328,8 @@ class Dashboard:
     kpi_currency: str | None  # the currency the KPI strip and trend are in
     kpis: dict[str, Decimal | None]
     overdue_share: Decimal | None
-    trend: pl.DataFrame  # month_end, dso, bpdso, add, cei, overdue_share for kpi_currency
+    # month_end, period_start, days, partial, dso, bpdso, add, cei, overdue_share for kpi_currency
+    trend: pl.DataFrame
     problem: str = ""  # said on the page when a conversion was asked for and is impossible
     # The aging rows as the page shows them: with home values to sort by and collectors' names.
     rows: pl.DataFrame | None = None
@@ -313,8 +339,9 @@ class Dashboard:
 def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | None = None, home: bool = False) -> Dashboard:
     """Everything the aging page shows, from one read of the ledger."""
     home_code = home_currency()
-    # The page's earliest date is the start of its 12-month trend.
-    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * 13), home_currency=home_code)
+    # The page's earliest date is the start of its trend (12 whole months and the month to date).
+    months = trend_months(as_of)
+    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * (months + 1)), home_currency=home_code)
     currencies = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
     if currency not in currencies:
         currency = None
@@ -353,17 +380,18 @@ def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | Non
         only = None if home else kpi_currency
         try:
             kpis = kpi_report(start, as_of, home=home, currency=only, ledger=ledger).by_currency.get(kpi_currency, kpis)
-            full = kpi_trend_report(as_of, months=12, home=home, currency=only, ledger=ledger)
+            full = kpi_trend_report(as_of, months=months, home=home, currency=only, ledger=ledger)
         except MissingRate as exc:
             # Sales convert at their issue dates, so KPIs need older rates than the aging does.
             problem = f"KPIs in {home_code} need exchange rates for every sale in the period: {exc}."
         else:
             # Months with nothing in this currency have no row; the chart wants every month.
-            ends = pl.DataFrame({"month_end": month_ends(as_of, 12)})
-            mine = full.filter(pl.col("currency") == kpi_currency).drop("currency")
+            ends = pl.DataFrame({"month_end": month_ends(as_of, months)})
+            mine = full.filter(pl.col("currency") == kpi_currency).drop("currency", "days", "partial")
             trend = ends.join(mine, on="month_end", how="left").sort("month_end")
         totals = report.totals.filter(pl.col("currency") == kpi_currency).to_dicts()
         share = overdue_share(totals[0]) if totals else None
+    trend = with_periods(trend, as_of)
     rows, unrated = with_home_values(with_collector_names(report.frame), ledger, as_of)
     return Dashboard(
         as_of, start, by, home, currency, report, currencies, kpi_currency, kpis, share, trend, problem, rows, unrated
