@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-# Paths anyone may reach: the login page itself and static assets.
+# Paths anyone may reach: the login page itself, static assets and the icon browsers ask for.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
-_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/calls/feed/")
+_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/favicon.ico", "/calls/feed/")
 # The API answers 401 itself (JSON, not a redirect to the login page); every endpoint requires auth.
 _API_PREFIX = "/api/"
 
