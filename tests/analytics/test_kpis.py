@@ -126,3 +126,12 @@ def test_kpi_trend_matches_scalar_kpis() -> None:
     # Oct 31: open debits 600, overdue 200 → 33.3 %
     assert october["overdue_share"] == 33.3
     assert october["add"] == pytest.approx(october["dso"] - october["bpdso"])
+
+
+def test_kpi_trend_marks_the_month_to_date_as_partial() -> None:
+    led = cei_ledger()
+    trend = kpi_trend(led, D(2024, 11, 2), months=3)
+    assert trend["month_end"].to_list() == [D(2024, 9, 30), D(2024, 10, 31), D(2024, 11, 2)]
+    assert trend["days"].to_list() == [30, 31, 2]
+    assert trend["partial"].to_list() == [False, False, True]
+    assert kpi_trend(led, D(2024, 10, 31), months=1)["partial"].to_list() == [False]

@@ -215,8 +215,8 @@ def test_the_prep_sheet_fits_a_laptop_screen(page, live_server, world, tmp_path)
     import os
 
     from recoup.activities.services import log_activity
-    from recoup.ledger.models import Customer, Invoice
     from recoup.disputes.services import open_dispute
+    from recoup.ledger.models import Customer, Invoice
 
     hudson = Customer.objects.get(customer_ref="NYC-1")
     today = timezone.now().date()

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from recoup.ledger import selectors
-from recoup.ledger.models import Customer, Invoice
+from recoup.ledger.models import Customer, FxRate, Invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +46,9 @@ def test_due_today_is_not_overdue(user, ledger, today):
         amount=300,
         open_amount=300,
     )
-    initech = selectors.customer_list(user=user, search="C-300", as_of=today).get()
+    [initech] = selectors.customer_list(user=user, search="C-300", as_of=today)
     assert (initech.open_balance, initech.overdue_balance) == (300, 0)
-    tomorrow = selectors.customer_list(user=user, search="C-300", as_of=today + dt.timedelta(days=1)).get()
+    [tomorrow] = selectors.customer_list(user=user, search="C-300", as_of=today + dt.timedelta(days=1))
     assert tomorrow.overdue_balance == 300
 
 
@@ -61,13 +62,64 @@ def test_list_page_shows_balances_in_customer_currency(client_in, ledger):
     html = response.content.decode()
     assert "$80.00" in html and "$100.00" in html
     assert "€570.00" in html and "€500.00" in html
-    assert "not converted" in html
+    assert "Balances are in each customer's own currency" in html
     assert "30 d" in html  # Acme's oldest item age
 
 
-def test_default_sort_puts_biggest_overdue_first(client_in, ledger):
+@pytest.fixture
+def eur_rate(db, today):
+    return FxRate.objects.create(currency="EUR", on=today - dt.timedelta(days=3), rate=Decimal("1.08"))
+
+
+def test_default_sort_puts_biggest_overdue_first(client_in, ledger, eur_rate):
     _, rows = _rows(client_in)
     assert [c.customer_ref for c in rows] == ["C-200", "C-100", "C-300"]
+
+
+def _overdue_customer(ref: str, currency: str, minor: int, today: dt.date) -> Customer:
+    customer = Customer.objects.create(customer_ref=ref, name=f"Customer {ref}", currency=currency)
+    Invoice.objects.create(
+        customer=customer,
+        invoice_ref=f"{ref}-1",
+        issue_date=today - dt.timedelta(days=60),
+        due_date=today - dt.timedelta(days=30),
+        currency=currency,
+        amount=minor,
+        open_amount=minor,
+    )
+    return customer
+
+
+@pytest.fixture
+def four_currencies(db, today):
+    """Raw minor units rank INR, BRL, JPY, USD; their values in USD rank INR, JPY, USD, BRL."""
+    _overdue_customer("IN-1", "INR", 670_000_000, today)  # ₹6,700,000.00 ≈ $80,400
+    _overdue_customer("JP-1", "JPY", 8_590_000, today)  # ¥8,590,000 ≈ $57,553
+    _overdue_customer("US-1", "USD", 5_000_000, today)  # $50,000.00
+    _overdue_customer("BR-1", "BRL", 9_200_000, today)  # R$92,000.00 ≈ $17,480
+    _overdue_customer("CH-1", "CHF", 100, today)  # CHF 1.00, and no rate for CHF
+    on = today - dt.timedelta(days=1)
+    for code, rate in (("INR", "0.012"), ("JPY", "0.0067"), ("BRL", "0.19")):
+        FxRate.objects.create(currency=code, on=on, rate=Decimal(rate))
+    # A later rate than the list's date must not be used.
+    FxRate.objects.create(currency="BRL", on=today + dt.timedelta(days=5), rate=Decimal("100"))
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("-overdue", ["IN-1", "JP-1", "US-1", "BR-1", "CH-1"]),
+        ("overdue", ["BR-1", "US-1", "JP-1", "IN-1", "CH-1"]),
+        ("-open", ["IN-1", "JP-1", "US-1", "BR-1", "CH-1"]),
+    ],
+)
+def test_balance_sorts_compare_values_in_the_home_currency(client_in, four_currencies, sort, expected):
+    response, rows = _rows(client_in, sort=sort)
+    assert [c.customer_ref for c in rows] == expected
+    html = response.content.decode()
+    # Amounts stay in their own currency, with the home value beside them; CHF has no rate.
+    assert "₹6,700,000.00" in html and 'title="≈ $80,400.00"' in html
+    assert "No exchange rate for CHF" in html
 
 
 @pytest.mark.parametrize(
@@ -83,7 +135,7 @@ def test_default_sort_puts_biggest_overdue_first(client_in, ledger):
         ("nonsense", ["C-200", "C-100", "C-300"]),
     ],
 )
-def test_sorting(client_in, ledger, sort, expected):
+def test_sorting(client_in, ledger, eur_rate, sort, expected):
     _, rows = _rows(client_in, sort=sort)
     assert [c.customer_ref for c in rows] == expected
 

@@ -27,6 +27,7 @@ __all__ = [
     "Ledger",
     "MissingRate",
     "convert_minor",
+    "convert_to_home",
     "to_home",
 ]
 
@@ -153,16 +154,20 @@ def convert_minor(amount: int, currency: str, rate_ppb: int, home: str) -> int:
     return -out if amount < 0 else out
 
 
-def _rates_on(ledger: Ledger, frame: pl.DataFrame, date_col: str) -> pl.DataFrame:
-    """Attach ``rate_ppb`` (the latest rate with ``on`` ≤ the row's date) to every foreign row."""
-    foreign = frame.filter(pl.col("currency") != ledger.home_currency)
+def _rates_on(frame: pl.DataFrame, date_col: str, fx_rates: pl.DataFrame | None, home: str, *, strict: bool) -> pl.DataFrame:
+    """Attach ``rate_ppb`` (the latest rate with ``on`` ≤ the row's date) to every foreign row.
+
+    ``strict``: a foreign row without a rate raises MissingRate; otherwise its rate stays null.
+    """
+    foreign = frame.filter(pl.col("currency") != home)
     if foreign.height == 0:
         return frame.with_columns(rate_ppb=pl.lit(PPB, dtype=pl.Int64))
-    rates = ledger.fx_rates
-    if rates is None:
-        row = foreign.row(0, named=True)
-        raise MissingRate(row["currency"], row[date_col])
-    rates = rates.select("currency", pl.col("on").alias("__rate_on"), "rate_ppb").sort("currency", "__rate_on")
+    if fx_rates is None:
+        if strict:
+            row = foreign.row(0, named=True)
+            raise MissingRate(row["currency"], row[date_col])
+        fx_rates = pl.DataFrame(schema=FX_RATES_SCHEMA)
+    rates = fx_rates.select("currency", pl.col("on").alias("__rate_on"), "rate_ppb").sort("currency", "__rate_on")
     # join_asof needs both sides sorted on the key; a row index restores the caller's order.
     joined = (
         frame.with_row_index("__row")
@@ -177,10 +182,10 @@ def _rates_on(ledger: Ledger, frame: pl.DataFrame, date_col: str) -> pl.DataFram
         )
         .sort("__row")
         .drop("__row", "__rate_on")
-        .with_columns(rate_ppb=pl.when(pl.col("currency") == ledger.home_currency).then(PPB).otherwise(pl.col("rate_ppb")))
+        .with_columns(rate_ppb=pl.when(pl.col("currency") == home).then(PPB).otherwise(pl.col("rate_ppb")))
     )
     missing = joined.filter(pl.col("rate_ppb").is_null())
-    if missing.height:
+    if strict and missing.height:
         row = missing.sort(date_col).row(0, named=True)
         raise MissingRate(row["currency"], row[date_col])
     return joined
@@ -192,12 +197,30 @@ def to_home(ledger: Ledger, frame: pl.DataFrame, amounts: list[str], date_col: s
     minor_home = minor × rate_ppb × 10^(e_home − e_cur) / 10^9, computed in Int128 (an Int64
     product overflows from about 92 million units at rate 1) and rounded once, half away from
     zero so that a credit converts to exactly minus its debit. ``currency`` becomes the home code.
+    Raises MissingRate when a foreign row has no rate on or before its date.
     """
-    if not amounts or frame.filter(pl.col("currency") != ledger.home_currency).height == 0:
+    return convert_to_home(frame, amounts, date_col, fx_rates=ledger.fx_rates, home=ledger.home_currency)
+
+
+def convert_to_home(
+    frame: pl.DataFrame,
+    amounts: list[str],
+    date_col: str,
+    *,
+    fx_rates: pl.DataFrame | None,
+    home: str,
+    strict: bool = True,
+) -> pl.DataFrame:
+    """:func:`to_home` for callers that hold rates (FX_RATES_SCHEMA) but no whole Ledger.
+
+    ``strict=False`` leaves the amounts of a row without a rate null instead of raising: a list
+    ordered by home value can then put those rows apart rather than refuse to show anything.
+    """
+    if not amounts or frame.filter(pl.col("currency") != home).height == 0:
         # Nothing foreign (or nothing at all): no rate is needed and amounts are already home minor units.
-        return frame.with_columns(currency=pl.lit(ledger.home_currency))
-    rated = _rates_on(ledger, frame, date_col)
-    home_exp = currency_exponent(ledger.home_currency)
+        return frame.with_columns(currency=pl.lit(home))
+    rated = _rates_on(frame, date_col, fx_rates, home, strict=strict)
+    home_exp = currency_exponent(home)
     codes = rated["currency"].unique().to_list()
     shift = {code: home_exp - currency_exponent(code) for code in codes}
     # Per-row multiplier/divisor from the exponent difference: integers, never floats.
@@ -210,4 +233,4 @@ def to_home(ledger: Ledger, frame: pl.DataFrame, amounts: list[str], date_col: s
         # Back to Int64 before the sign (Polars has no Int128 negation); the result fits, the product may not.
         rounded = ((num + div // 2) // div).cast(pl.Int64)
         exprs.append(pl.when(value < 0).then(-rounded).otherwise(rounded).alias(col))
-    return rated.with_columns(exprs).drop("rate_ppb").with_columns(currency=pl.lit(ledger.home_currency))
+    return rated.with_columns(exprs).drop("rate_ppb").with_columns(currency=pl.lit(home))

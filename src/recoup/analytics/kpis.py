@@ -225,9 +225,11 @@ def _percent(part: int, whole: int) -> Decimal | None:
 def kpi_trend(ledger: Ledger, end: dt.date, months: int = 12, *, home: bool = False) -> pl.DataFrame:
     """One row per month end (oldest first; the newest is ``end`` itself) and currency.
 
-    Each month's period is that calendar month up to its end. Columns: month_end, currency, dso,
-    bpdso, add, cei (percent), overdue_share (percent of open debits that are past due). The
-    figures are the same rounded Decimals as the scalar KPIs, stored as Float64 for charting.
+    Each month's period is that calendar month up to its end. Columns: month_end, currency,
+    days (in the period), partial (the period stops before the month's last day: ``end`` is not
+    a month end, so its figures cover a few days only and do not compare with whole months),
+    dso, bpdso, add, cei (percent), overdue_share (percent of open debits that are past due).
+    The figures are the same rounded Decimals as the scalar KPIs, stored as Float64 for charting.
     """
     if months < 1:
         raise ValueError("months must be ≥ 1")
@@ -244,6 +246,7 @@ def kpi_trend(ledger: Ledger, end: dt.date, months: int = 12, *, home: bool = Fa
         total, current = _as_dict(now, "total"), _as_dict(now, "current")
         overdue, gross, begin = _as_dict(now, "overdue"), _as_dict(now, "gross"), _as_dict(before, "total")
         sales = _sales(ledger, start, month_end, home)
+        partial = month_end.day < calendar.monthrange(month_end.year, month_end.month)[1]
         for code in _currencies(ledger, home, total, begin, sales):
             dso = dso_days(total.get(code, 0), sales.get(code, 0), days)
             best = dso_days(current.get(code, 0), sales.get(code, 0), days)
@@ -254,9 +257,8 @@ def kpi_trend(ledger: Ledger, end: dt.date, months: int = 12, *, home: bool = Fa
                 "cei": cei_percent(begin.get(code, 0), sales.get(code, 0), total.get(code, 0), current.get(code, 0)),
                 "overdue_share": _percent(overdue.get(code, 0), gross.get(code, 0)),
             }
-            rows.append(
-                {"month_end": month_end, "currency": code, **{k: None if v is None else float(v) for k, v in values.items()}}
-            )
-    schema: dict[str, type[pl.DataType]] = {"month_end": pl.Date, "currency": pl.String}
+            floats = {k: None if v is None else float(v) for k, v in values.items()}
+            rows.append({"month_end": month_end, "currency": code, "days": days, "partial": partial, **floats})
+    schema: dict[str, type[pl.DataType]] = {"month_end": pl.Date, "currency": pl.String, "days": pl.Int64, "partial": pl.Boolean}
     schema |= dict.fromkeys(("dso", "bpdso", "add", "cei", "overdue_share"), pl.Float64)
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)

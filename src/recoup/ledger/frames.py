@@ -221,6 +221,13 @@ def latest_rates(read: Reader) -> dict[str, int]:
     return dict(zip(frame["currency"].to_list(), frame["rate_ppb"].to_list(), strict=True))
 
 
+def fx_rates(*, as_of: dt.date | None = None, using: str = "default") -> pl.DataFrame:
+    """The FX rates dated on or before ``as_of`` (FX_RATES_SCHEMA), as a Ledger would carry them,
+    for pages that convert a few columns without loading the whole ledger."""
+    query, schema = statements(as_of)["fx_rates"]
+    return columnar.cursor_reader(connections[using])(query, schema)
+
+
 # What the worklist needs of each customer and contact (its valuation reads them as frames).
 
 PROFILES_SQL = (

@@ -10,9 +10,11 @@ the vast majority — are never read.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
+import polars as pl
 from django.conf import settings
 from django.db.models import (
     BigIntegerField,
@@ -33,8 +35,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from recoup.analytics.frames import convert_to_home
 from recoup.kernel.calendar import ResolvedZone, holiday_country, resolve_timezone
 from recoup.kernel.phone import InvalidPhone, normalize_phone, phone_country
+from recoup.ledger.frames import fx_rates
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
 
 # Public sort keys → ORM ordering. The primary key breaks ties so pagination is stable.
@@ -48,6 +52,8 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "ref": ("customer_ref",),
 }
 DEFAULT_SORT = "-overdue"
+# Sort keys on a balance: compared in the home currency (see ByHomeValue), never as raw numbers.
+BALANCE_SORTS = {"open": "open_balance", "overdue": "overdue_balance"}
 
 _DEBIT_KINDS = (Invoice.Kind.INVOICE, Invoice.Kind.DEBIT_NOTE)
 
@@ -131,15 +137,85 @@ def _search(queryset: QuerySet[Customer], search: str) -> QuerySet[Customer]:
     return queryset.filter(Q(name__icontains=term) | Q(customer_ref__icontains=term) | Exists(contact_match))
 
 
-def customer_list(*, user: Any, search: str = "", sort: str = DEFAULT_SORT, as_of: dt.date) -> QuerySet[Customer]:
+def customer_list(*, user: Any, search: str = "", sort: str = DEFAULT_SORT, as_of: dt.date) -> QuerySet[Customer] | ByHomeValue:
     """Customers `user` may see, matching `search`, with balances as of `as_of`, ordered by `sort`.
 
-    Raises ValueError for an unknown sort key; the view decides what to do with bad input.
+    Sorting by a balance compares the balances in the home currency (ByHomeValue): ranked by
+    their raw numbers, ¥8,590,000 would come before $92,000. Raises ValueError for an unknown
+    sort key; the view decides what to do with bad input.
     """
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort key {sort!r}; expected one of {', '.join(SORT_KEYS)}")
-    queryset = _search(visible_customers(user), search).select_related("collector")
-    return with_balances(queryset, as_of=as_of).order_by(*SORT_KEYS[sort])
+    queryset = with_balances(_search(visible_customers(user), search).select_related("collector"), as_of=as_of)
+    if sort.lstrip("-") in BALANCE_SORTS:
+        return ByHomeValue(queryset, sort, as_of=as_of)
+    return queryset.order_by(*SORT_KEYS[sort])
+
+
+# What ordering by home value reads of every matching customer (balances from with_balances).
+_ORDER_SCHEMA = {"pk": pl.Int64, "currency": pl.String, "open_balance": pl.Int64, "overdue_balance": pl.Int64, "name": pl.String}
+
+
+class ByHomeValue(Sequence[Customer]):
+    """Customers ordered by a balance converted to the home currency at the rates of `as_of`.
+
+    Only (id, currency, balances, name) of every matching customer are read to order them;
+    the customers themselves are loaded a page at a time. Each loaded customer carries
+    `open_home` and `overdue_home` (home minor units; None without a rate). Customers whose
+    currency has no rate cannot be compared and come last, in the order of their own amounts;
+    `unrated` names those currencies.
+    """
+
+    def __init__(self, queryset: QuerySet[Customer], sort: str, *, as_of: dt.date) -> None:
+        self.queryset = queryset
+        self.home = str(settings.RECOUP_HOME_CURRENCY).upper()
+        rows = list(queryset.order_by().values_list(*_ORDER_SCHEMA))
+        frame = pl.DataFrame(rows, schema=_ORDER_SCHEMA, orient="row").with_columns(on=pl.lit(as_of, dtype=pl.Date))
+        converted = convert_to_home(
+            frame.select("pk", "currency", "on", open_home="open_balance", overdue_home="overdue_balance"),
+            ["open_home", "overdue_home"],
+            "on",
+            fx_rates=fx_rates(as_of=as_of),
+            home=self.home,
+            strict=False,
+        )
+        frame = frame.with_columns(converted["open_home"], converted["overdue_home"])
+        self.unrated = sorted(frame.filter(pl.col("overdue_home").is_null())["currency"].unique().to_list())
+        descending = sort.startswith("-")
+        balance = BALANCE_SORTS[sort.lstrip("-")]
+        other = "open_home" if balance == "overdue_balance" else "overdue_home"
+        # Without a rate the home value is null: those rows go last, ordered by their own amounts.
+        keys = [balance.replace("_balance", "_home"), balance, other, "name", "pk"]
+        flags = [descending, descending, descending, False, False]
+        ordered = frame.sort(keys, descending=flags, nulls_last=True)
+        self.ids: list[int] = ordered["pk"].to_list()
+        self.home_values = dict(zip(ordered["pk"].to_list(), ordered.select("open_home", "overdue_home").rows(), strict=True))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Customer: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Customer]: ...
+    def __getitem__(self, index: int | slice) -> Customer | list[Customer]:
+        if isinstance(index, int):
+            return self._load([self.ids[index]])[0]
+        return self._load(self.ids[index])
+
+    def __iter__(self) -> Iterator[Customer]:
+        return iter(self._load(self.ids))
+
+    def _load(self, ids: list[int]) -> list[Customer]:
+        by_pk: dict[int, Customer] = {}
+        for start in range(0, len(ids), 500):  # a page is 50; whole iteration stays under SQLite's variable limit
+            by_pk.update((c.pk, c) for c in self.queryset.filter(pk__in=ids[start : start + 500]))
+        out = []
+        for pk in ids:
+            customer = by_pk[pk]
+            customer.open_home, customer.overdue_home = self.home_values[pk]  # type: ignore[attr-defined]
+            out.append(customer)
+        return out
 
 
 def customer_detail(pk: int, *, user: Any) -> Customer:

@@ -41,10 +41,50 @@ from recoup.analytics.frames import Ledger, MissingRate, to_home
 from recoup.prediction.features import Attributes, Mode, issue_rows, snapshot_rows, training_examples
 from recoup.prediction.model import DEFAULT_THREADS, MIN_SETTLED, Model, fit
 
-__all__ = ["HORIZON_WEEKS", "backtest", "data_end", "truncate"]
+__all__ = ["HORIZON_WEEKS", "RELIABILITY_BINS", "backtest", "data_end", "reliability", "truncate"]
 
 HORIZON_WEEKS = 4
 BASELINES = ("global_median", "customer_mean")
+RELIABILITY_BINS = 10
+
+
+def _round4(value: float) -> float:
+    return round(float(value), 4)
+
+
+def reliability(predicted: np.ndarray, observed: np.ndarray, bins: int = RELIABILITY_BINS) -> dict[str, Any]:
+    """How well probabilities match frequencies: equal-width bins of the predicted probability,
+    each with its count, mean prediction and observed frequency; and the Brier score beside that
+    of always predicting the observed base rate (what a model with no skill would score).
+
+    The last bin includes 1.0. A calibrated model has mean_predicted ≈ observed in every bin.
+    """
+    p = np.asarray(predicted, dtype=float)
+    y = np.asarray(observed, dtype=float)
+    n = len(y)
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    rows = []
+    for b in range(bins):
+        mask = which == b
+        count = int(mask.sum())
+        rows.append(
+            {
+                "from": b / bins,
+                "to": (b + 1) / bins,
+                "n": count,
+                "mean_predicted": _round4(p[mask].mean()) if count else None,
+                "observed": _round4(y[mask].mean()) if count else None,
+            }
+        )
+    base = float(y.mean()) if n else None
+    return {
+        "n": n,
+        "base_rate": None if base is None else _round4(base),
+        "brier": _round4(np.mean((p - y) ** 2)) if n else None,
+        "brier_base_rate": None if base is None else _round4(base * (1 - base)),
+        "certain": int(((p <= 0) | (p >= 1)).sum()),  # predictions of exactly 0 or 1
+        "bins": rows,
+    }
 
 
 def truncate(ledger: Ledger, before: dt.date) -> Ledger:
@@ -158,9 +198,9 @@ def _issue(
     attributes: Attributes | None,
     threads: int,
 ) -> dict[str, Any]:
-    rows = issue_rows(ledger, issued_from=as_of, attributes=attributes).filter(
-        pl.col("settled_on").is_not_null() & (pl.col("settled_on") <= end)
-    )
+    every = issue_rows(ledger, issued_from=as_of, attributes=attributes)
+    settled = pl.col("settled_on").is_not_null() & (pl.col("settled_on") <= end)
+    rows = every.filter(settled)
     if rows.height == 0:
         raise ValueError(f"no invoice issued on or after {as_of.isoformat()} has been settled: nothing to test")
     pred = _predictions(model, rows, median, threads)
@@ -173,6 +213,12 @@ def _issue(
             for name in BASELINES
         },
     }
+    # Reliability over every invoice whose outcome is known, not only the settled ones: one still
+    # unpaid after its due date was late too. At its issue date an invoice is not yet due.
+    known = every.filter(settled | (pl.col("due_date") <= end))
+    late = known.select(pl.when(settled).then(pl.col("settled_on") > pl.col("due_date")).otherwise(True))
+    p_late = model.predict(known, threads=threads)["p_late"].to_numpy()
+    result["reliability"] = {"p_late_not_yet_due": reliability(p_late, late.to_series().to_numpy())}
     return result
 
 
@@ -218,6 +264,29 @@ def _open(
         "n_open_rows": rows.height,
         "model": block("model"),
         "baselines": {name: block(name) for name in BASELINES},
+        "reliability": _open_reliability(rows, pred, end),
+    }
+
+
+def _open_reliability(rows: pl.DataFrame, pred: dict[str, np.ndarray], end: dt.date) -> dict[str, Any]:
+    """Reliability of ``p_late`` on the items not yet due at their snapshot, and of ``p_30`` on
+    every open item, over the rows whose outcome was observed by ``end`` (paid or not: an item
+    never paid is late once its due date passed, and unpaid in 30 days once 30 days passed).
+    """
+    settled = pl.col("settled_on").is_not_null() & (pl.col("settled_on") <= end)
+    days = (pl.col("settled_on") - pl.col("at")).dt.total_days()
+    outcomes = rows.select(
+        not_due=pl.col("due_date") >= pl.col("at"),
+        late_known=settled | (pl.col("due_date") <= end),
+        late=pl.when(settled).then(pl.col("settled_on") > pl.col("due_date")).otherwise(True),
+        over_30_known=settled | ((pl.lit(end, dtype=pl.Date) - pl.col("at")).dt.total_days() >= 30),
+        over_30=pl.when(settled).then(days > 30).otherwise(True),
+    )
+    late_rows = (outcomes["not_due"] & outcomes["late_known"]).to_numpy()
+    over_rows = outcomes["over_30_known"].to_numpy()
+    return {
+        "p_late_not_yet_due": reliability(pred["p_late"][late_rows], outcomes["late"].to_numpy()[late_rows]),
+        "p_30": reliability(pred["p_30"][over_rows], outcomes["over_30"].to_numpy()[over_rows]),
     }
 
 

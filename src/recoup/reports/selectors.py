@@ -15,8 +15,9 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 
+from recoup.accounts.models import User
 from recoup.analytics.aging import DEFAULT_BUCKETS, GROUPINGS, aging, bucket_names
-from recoup.analytics.frames import Ledger, MissingRate
+from recoup.analytics.frames import Ledger, MissingRate, convert_to_home
 from recoup.analytics.kpis import add, best_possible_dso, cei, dso_countback, dso_standard, kpi_trend
 from recoup.kernel.money import currency_exponent
 from recoup.ledger.exports import major_units
@@ -231,14 +232,80 @@ DEFAULT_SORT = "-total"
 
 
 def sort_rows(frame: pl.DataFrame, sort: str, by: str) -> pl.DataFrame:
-    """Rows in the order asked for ("total", "-d31_60", "key"...); ties by the group label."""
+    """Rows in the order asked for ("total", "-d31_60", "key"...); ties by the group label.
+
+    An amount sorts by its home-currency value when the frame has it (``with_home_values``):
+    rows in different currencies are compared by what they are worth, not by their numbers.
+    """
     descending = sort.startswith("-")
     column = sort.lstrip("-")
     if column not in SORT_KEYS:
         column, descending = DEFAULT_SORT.lstrip("-"), True
     label = "owed_in" if "owed_in" in frame.columns else GROUP_LABEL[by]
-    order = [label] if column == "key" else [column, label]
-    return frame.sort(order, descending=[descending] + [False] * (len(order) - 1), nulls_last=True)
+    if by == "collector" and "collector_name" in frame.columns:
+        label = "collector_name"
+    if column == "key":
+        order = [label]
+    elif f"{column}_home" in frame.columns:
+        order = [f"{column}_home", column, label]
+    else:
+        order = [column, label]
+    flags = [descending] * (len(order) - 1) + [False] if column != "key" else [descending]
+    return frame.sort(order, descending=flags, nulls_last=True)
+
+
+def with_home_values(frame: pl.DataFrame, ledger: Ledger, as_of: dt.date) -> tuple[pl.DataFrame, list[str]]:
+    """``frame`` with ``<amount>_home`` beside every amount (at the rates of ``as_of``; null in a
+    currency without one), and the currencies that have no rate."""
+    homes = {c: f"{c}_home" for c in amount_columns(frame)}
+    if frame.height == 0 or not homes:
+        return frame, []
+    part = frame.select("currency", *(pl.col(c).alias(h) for c, h in homes.items())).with_columns(
+        __on=pl.lit(as_of, dtype=pl.Date)
+    )
+    converted = convert_to_home(
+        part, list(homes.values()), "__on", fx_rates=ledger.fx_rates, home=ledger.home_currency, strict=False
+    )
+    out = frame.with_columns(converted.select(list(homes.values())))
+    unrated = out.filter(pl.col(next(iter(homes.values()))).is_null())["currency"].unique().sort().to_list()
+    return out, [str(c) for c in unrated]
+
+
+def with_collector_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """``collector_name`` beside the ``collector`` e-mail: a page shows people, not addresses.
+    Unassigned ("") and unknown payers (null) keep their value."""
+    if "collector" not in frame.columns:
+        return frame
+    emails = [e for e in frame["collector"].unique().to_list() if e]
+    names = {u.email: str(u) for u in User.objects.filter(email__in=emails)}
+    return frame.with_columns(
+        collector_name=pl.col("collector").replace_strict(names, default=pl.col("collector"), return_dtype=pl.String)
+    )
+
+
+TREND_MONTHS = 12
+
+
+def is_month_end(day: dt.date) -> bool:
+    return (day + dt.timedelta(days=1)).day == 1
+
+
+def trend_months(as_of: dt.date) -> int:
+    """How many periods the page's trend covers: ``TREND_MONTHS`` whole months, plus the month
+    to date when ``as_of`` is not a month end (shown apart: see ``with_periods``)."""
+    return TREND_MONTHS if is_month_end(as_of) else TREND_MONTHS + 1
+
+
+def with_periods(trend: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """``period_start``, ``days`` and ``partial`` for every row of a month-end trend: the row of
+    a month that ends after ``as_of`` covers only its first days and must not be read (or drawn)
+    as a whole month: a DSO over two days of sales is noise, a CEI over two days of collections
+    is near zero."""
+    return trend.with_columns(
+        period_start=pl.col("month_end").dt.month_start(),
+        days=pl.col("month_end").dt.day().cast(pl.Int64),
+        partial=(pl.col("month_end") == as_of) & pl.lit(not is_month_end(as_of)),
+    )
 
 
 def month_ends(end: dt.date, months: int) -> list[dt.date]:
@@ -261,15 +328,20 @@ class Dashboard:
     kpi_currency: str | None  # the currency the KPI strip and trend are in
     kpis: dict[str, Decimal | None]
     overdue_share: Decimal | None
-    trend: pl.DataFrame  # month_end, dso, bpdso, add, cei, overdue_share for kpi_currency
+    # month_end, period_start, days, partial, dso, bpdso, add, cei, overdue_share for kpi_currency
+    trend: pl.DataFrame
     problem: str = ""  # said on the page when a conversion was asked for and is impossible
+    # The aging rows as the page shows them: with home values to sort by and collectors' names.
+    rows: pl.DataFrame | None = None
+    unrated: list[str] = field(default_factory=list)  # currencies without a rate: listed last
 
 
 def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | None = None, home: bool = False) -> Dashboard:
     """Everything the aging page shows, from one read of the ledger."""
     home_code = home_currency()
-    # The page's earliest date is the start of its 12-month trend.
-    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * 13), home_currency=home_code)
+    # The page's earliest date is the start of its trend (12 whole months and the month to date).
+    months = trend_months(as_of)
+    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * (months + 1)), home_currency=home_code)
     currencies = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
     if currency not in currencies:
         currency = None
@@ -308,15 +380,19 @@ def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | Non
         only = None if home else kpi_currency
         try:
             kpis = kpi_report(start, as_of, home=home, currency=only, ledger=ledger).by_currency.get(kpi_currency, kpis)
-            full = kpi_trend_report(as_of, months=12, home=home, currency=only, ledger=ledger)
+            full = kpi_trend_report(as_of, months=months, home=home, currency=only, ledger=ledger)
         except MissingRate as exc:
             # Sales convert at their issue dates, so KPIs need older rates than the aging does.
             problem = f"KPIs in {home_code} need exchange rates for every sale in the period: {exc}."
         else:
             # Months with nothing in this currency have no row; the chart wants every month.
-            ends = pl.DataFrame({"month_end": month_ends(as_of, 12)})
-            mine = full.filter(pl.col("currency") == kpi_currency).drop("currency")
+            ends = pl.DataFrame({"month_end": month_ends(as_of, months)})
+            mine = full.filter(pl.col("currency") == kpi_currency).drop("currency", "days", "partial")
             trend = ends.join(mine, on="month_end", how="left").sort("month_end")
         totals = report.totals.filter(pl.col("currency") == kpi_currency).to_dicts()
         share = overdue_share(totals[0]) if totals else None
-    return Dashboard(as_of, start, by, home, currency, report, currencies, kpi_currency, kpis, share, trend, problem)
+    trend = with_periods(trend, as_of)
+    rows, unrated = with_home_values(with_collector_names(report.frame), ledger, as_of)
+    return Dashboard(
+        as_of, start, by, home, currency, report, currencies, kpi_currency, kpis, share, trend, problem, rows, unrated
+    )

@@ -85,7 +85,7 @@ def aging(request: HttpRequest) -> HttpResponse:
 
     board = selectors.aging_dashboard(as_of, by=by, currency=currency, home=home)
 
-    rows = selectors.sort_rows(board.aging.frame, sort, by)
+    rows = selectors.sort_rows(board.rows if board.rows is not None else board.aging.frame, sort, by)
     # _Rows answers len() and slices, all Paginator uses; the cast says so to the type checker.
     paginator = Paginator(cast("Sequence[dict[str, Any]]", _Rows(rows)), ROWS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
@@ -95,7 +95,9 @@ def aging(request: HttpRequest) -> HttpResponse:
     if board.home:
         params["home"] = "1"
     trend = board.trend.to_dicts()
-    months = [r["month_end"] for r in trend]
+    # The month to date is no whole month: it is written apart, never drawn at the end of the lines.
+    whole = [r for r in trend if not r["partial"]]
+    months = [r["month_end"] for r in whole]
     context = {
         "nav": "aging",
         "board": board,
@@ -109,30 +111,31 @@ def aging(request: HttpRequest) -> HttpResponse:
         "totals": board.aging.totals.to_dicts(),
         "home_currency": selectors.home_currency(),
         "trend": trend,
+        "month_to_date": next((r for r in trend if r["partial"]), None),
         # pygal's output is SVG markup built from our own numbers and fixed labels only.
         "days_chart": mark_safe(  # noqa: S308
             charts.line_chart(
                 "Days",
                 months,
                 {
-                    "DSO": [r["dso"] for r in trend],
-                    "Best possible DSO": [r["bpdso"] for r in trend],
-                    "ADD": [r["add"] for r in trend],
+                    "DSO": [r["dso"] for r in whole],
+                    "Best possible DSO": [r["bpdso"] for r in whole],
+                    "ADD": [r["add"] for r in whole],
                 },
                 unit="d",
             )
         )
-        if trend
+        if whole
         else "",
         "percent_chart": mark_safe(  # noqa: S308
             charts.line_chart(
                 "Percent",
                 months,
-                {"CEI": [r["cei"] for r in trend], "Overdue share": [r["overdue_share"] for r in trend]},
+                {"CEI": [r["cei"] for r in whole], "Overdue share": [r["overdue_share"] for r in whole]},
                 unit="%",
             )
         )
-        if trend
+        if whole
         else "",
     }
     return render(request, "reports/aging.html", context)

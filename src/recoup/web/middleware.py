@@ -15,9 +15,9 @@ from recoup.accounts.selectors import zone_of
 
 log = logging.getLogger(__name__)
 
-# Paths anyone may reach: the login page itself and static assets.
+# Paths anyone may reach: the login page itself, static assets and the icon browsers ask for.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
-_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/calls/feed/")
+_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/favicon.ico", "/calls/feed/")
 # The API answers 401 itself (JSON, not a redirect to the login page); every endpoint requires auth.
 _API_PREFIX = "/api/"
 

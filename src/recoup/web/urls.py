@@ -9,6 +9,8 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or prefetch cannot log anyone out.
     path("logout/", LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers and tools ask for /favicon.ico on their own, pages or not (the admin, a JSON file).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
 ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -49,6 +51,11 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
+
+
+@require_GET
 @vary_on_headers("HX-Request")
 def customer_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:200]
@@ -58,7 +65,16 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     as_of = _today()
     customers = selectors.customer_list(user=request.user, search=q, sort=sort, as_of=as_of)
     page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": q, "sort": sort, "as_of": as_of, "nav": "customers"}
+    context = {
+        "page": page,
+        "q": q,
+        "sort": sort,
+        "as_of": as_of,
+        "nav": "customers",
+        "home_currency": settings.RECOUP_HOME_CURRENCY,
+        # Currencies without an exchange rate: their customers cannot be ranked by value.
+        "unrated": getattr(customers, "unrated", []),
+    }
     template = "web/customer_list.html"
     htmx = getattr(request, "htmx", None)
     # A history restore asks for the whole page even though it comes from htmx.

@@ -13,6 +13,7 @@ from recoup.worklist.models import Strategy
 from recoup.worklist.rules import RULE_KINDS, StrategyError, parse_strategy
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+_CLOCK = {"class": "clock", "placeholder": "HH:MM", "maxlength": "5", "inputmode": "numeric"}
 
 
 def _home_exponent() -> int:
@@ -32,9 +33,15 @@ class StrategyForm(forms.Form):
     ex_all_disputed = forms.BooleanField(required=False, label="Skip when every open item is disputed")
     ex_do_not_call = forms.BooleanField(required=False, label="Skip when every number is do-not-call")
     ex_on_hold = forms.BooleanField(required=False, label="Skip accounts on hold or with an agency")
-    hours_start = forms.TimeField(label="Calls from (customer's local time)")
-    hours_end = forms.TimeField(label="Calls until")
-    weekdays = forms.TypedMultipleChoiceField(choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple)
+    # Hours and minutes on the 24-hour clock ("09:00", not "09:00:00"), as the strategies and the
+    # consumer hours are written; a browser time picker would show "09:00 AM" in some locales.
+    hours_start = forms.TimeField(
+        label="Calls from (customer's local time)", widget=forms.TimeInput(format="%H:%M", attrs=_CLOCK)
+    )
+    hours_end = forms.TimeField(label="Calls until", widget=forms.TimeInput(format="%H:%M", attrs=_CLOCK))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple(attrs={"class": "weekdays"})
+    )
     esc_dispute_amount_over = forms.DecimalField(min_value=0, decimal_places=3, label="Route to a senior: open dispute over")
     esc_broken_promises = forms.IntegerField(min_value=0, max_value=100, label="Route to a senior after broken promises")
 

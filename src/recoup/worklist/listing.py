@@ -64,6 +64,9 @@ _TEXT_COLUMNS = frozenset(
         "last_dispute_resolved_on",
         "next_instalment_due",
         "disputed_home",
+        "disputed_own",
+        "disputed_currencies",
+        "disputed_currency",
         "open_dispute_home",
         "upcoming_refs",
     }
@@ -135,11 +138,28 @@ def _refs(refs: Sequence[str]) -> str:
     return refs[0] if refs else ""
 
 
+def _own_currency(row: Mapping[str, Any]) -> str | None:
+    """The one currency every overdue and disputed item of the row is in, else None."""
+    codes: set[str] = set()
+    for kind in ("overdue", "disputed"):
+        count = int(row.get(f"{kind}_currencies") or 0)
+        if count > 1:
+            return None
+        if count == 1 and row.get(f"{kind}_currency"):
+            codes.add(str(row[f"{kind}_currency"]))
+    return codes.pop() if len(codes) == 1 else None
+
+
 def objective_text(objective: str, row: Mapping[str, Any], money: Callable[..., str]) -> str:
-    """The call's objective in words, with amounts in the items' own currency when they share one."""
-    own = row.get("overdue_currencies") == 1 and row.get("overdue_currency")
-    overdue = int((row.get("overdue_own") if own else row.get("overdue_home")) or 0)
-    code = row.get("overdue_currency") if own else None
+    """The call's objective in words.
+
+    Every amount in one sentence is in one currency: the items' own when the overdue and
+    disputed items share one (what the customer's statement shows), else the home currency.
+    """
+    code = _own_currency(row)
+    suffix = "own" if code else "home"
+    overdue = int(row.get(f"overdue_{suffix}") or 0)
+    disputed = int(row.get(f"disputed_{suffix}") or 0)
     days = row.get("oldest_overdue_days") or 0
     refs = _refs(row.get("overdue_refs") or [])
     if objective == "secure_date":
@@ -151,8 +171,7 @@ def objective_text(objective: str, row: Mapping[str, Any], money: Callable[..., 
     if objective == "promise_due":
         return "Confirm the payment promised for today is on its way"
     if objective == "dispute_blocker":
-        disputed = int(row.get("disputed_home") or 0)
-        return f"Resolve the dispute blocking {money(disputed)}; {money(overdue, code)} undisputed overdue"
+        return f"Resolve the dispute blocking {money(disputed, code)}; {money(overdue, code)} undisputed overdue"
     due = row.get("next_due")
     upcoming = _refs(row.get("upcoming_refs") or [])
     when = f" due {due:%a %d %b}" if due else ""

@@ -82,6 +82,8 @@ def _customer_item_facts(items: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         overdue_currency=pl.col("currency").filter(overdue & live).first(),
         overdue_own=pl.col("open_amount").filter(overdue & live).sum(),
         disputed_own=pl.col("open_amount").filter(pl.col("disputed")).sum(),
+        disputed_currencies=pl.col("currency").filter(pl.col("disputed")).n_unique(),
+        disputed_currency=pl.col("currency").filter(pl.col("disputed")).first(),
     )
 
 

@@ -51,3 +51,21 @@ class Command(BaseCommand):
         for name, block in [("model", result["model"]), *result["baselines"].items()]:
             cells = "".join(f"{'-' if block[m] is None else format(block[m], '.3f'):>12}" for m in metrics)
             self.stdout.write(f"  {name:<16}{cells}")
+        for name, table in result.get("reliability", {}).items():
+            self._reliability(name, table)
+
+    def _reliability(self, name: str, table: dict[str, Any]) -> None:
+        """Predicted probability bins against what happened (see backtest.reliability)."""
+
+        def num(value: float | None) -> str:
+            return "-" if value is None else f"{value:.3f}"
+
+        self.stdout.write(
+            f"reliability of {name}: {table['n']} predictions, observed rate {num(table['base_rate'])},"
+            f" Brier {num(table['brier'])} (base rate alone {num(table['brier_base_rate'])}),"
+            f" {table['certain']} predicted exactly 0 or 1"
+        )
+        self.stdout.write(f"  {'predicted':<12}{'n':>8}{'mean':>10}{'observed':>10}")
+        for row in table["bins"]:
+            label = f"{row['from']:.1f}–{row['to']:.1f}"
+            self.stdout.write(f"  {label:<12}{row['n']:>8}{num(row['mean_predicted']):>10}{num(row['observed']):>10}")
