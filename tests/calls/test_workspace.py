@@ -357,3 +357,14 @@ def test_a_write_that_finds_the_database_locked_gets_a_busy_page_not_a_500(clien
     response = client.post(f"/calls/{acme.pk}/outcome/", {"outcome": "no_answer"})
     assert response.status_code == 503 and response["Retry-After"] == "15"
     assert "Nothing of what you sent was saved" in response.content.decode()
+
+
+def test_a_dispute_needs_its_reason_chosen_not_a_silent_default(client, team, acme) -> None:
+    # Issue 11 item 16: the reason silently defaulted to "Pricing".
+    client.force_login(team["collector"])
+    page = client.get(f"/calls/{acme.pk}/").content.decode()
+    assert '<select id="dispute_reason" name="dispute_reason"><option value="">Choose the reason…</option>' in page
+    response = client.post(
+        f"/calls/{acme.pk}/outcome/", {"outcome": "dispute", "dispute_reason": "", "invoices": [_inv("INV-2")]}
+    )
+    assert response.status_code == 422 and "Choose the reason for the dispute" in response.content.decode()

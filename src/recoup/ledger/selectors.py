@@ -35,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from recoup.accounts.selectors import sees_whole_team
 from recoup.analytics.frames import convert_to_home
 from recoup.kernel.calendar import ResolvedZone, holiday_country, resolve_timezone
 from recoup.kernel.phone import InvalidPhone, normalize_phone, phone_country
@@ -58,18 +59,13 @@ BALANCE_SORTS = {"open": "open_balance", "overdue": "overdue_balance"}
 _DEBIT_KINDS = (Invoice.Kind.INVOICE, Invoice.Kind.DEBIT_NOTE)
 
 
-def sees_all_customers(user: Any) -> bool:
-    """Seniors, managers and administrators see every account; collectors their portfolio."""
-    return bool(getattr(user, "is_superuser", False)) or getattr(user, "role", None) in ("senior", "manager", "admin")
-
-
 def visible_customers(user: Any) -> QuerySet[Customer]:
     """The customers `user` may see. The one place role scoping lives.
 
     A collector sees their own portfolio and the unassigned pool; everyone else sees all.
     Every list, page and API endpoint goes through here (or `customer_for`).
     """
-    if sees_all_customers(user):
+    if sees_whole_team(user):
         return Customer.objects.all()
     if getattr(user, "pk", None) is None:
         return Customer.objects.none()
@@ -78,6 +74,10 @@ def visible_customers(user: Any) -> QuerySet[Customer]:
 
 class NotYours(PermissionError):
     """The customer exists but belongs to another collector's portfolio (HTTP 403)."""
+
+
+def visible_customer_ids(user: Any) -> list[int]:
+    return list(visible_customers(user).values_list("pk", flat=True))
 
 
 def customer_for(user: Any, pk: int) -> Customer:

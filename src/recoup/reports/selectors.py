@@ -8,6 +8,7 @@ filters for HTML), once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -336,12 +337,25 @@ class Dashboard:
     unrated: list[str] = field(default_factory=list)  # currencies without a rate: listed last
 
 
-def aging_dashboard(as_of: dt.date, *, by: str = "customer", currency: str | None = None, home: bool = False) -> Dashboard:
-    """Everything the aging page shows, from one read of the ledger."""
+def aging_dashboard(
+    as_of: dt.date,
+    *,
+    by: str = "customer",
+    currency: str | None = None,
+    home: bool = False,
+    customer_ids: Sequence[int] | None = None,
+) -> Dashboard:
+    """Everything the aging page shows, from one read of the ledger (only ``customer_ids``'
+    books when given: a collector's portfolio and the shared pool)."""
     home_code = home_currency()
     # The page's earliest date is the start of its trend (12 whole months and the month to date).
     months = trend_months(as_of)
-    ledger = load_ledger(as_of=as_of, cash_since=as_of - dt.timedelta(days=31 * (months + 1)), home_currency=home_code)
+    ledger = load_ledger(
+        as_of=as_of,
+        cash_since=as_of - dt.timedelta(days=31 * (months + 1)),
+        home_currency=home_code,
+        customer_ids=customer_ids,
+    )
     currencies = sorted(set(ledger.invoices["currency"].unique().to_list()) | set(ledger.payments["currency"].unique().to_list()))
     if currency not in currencies:
         currency = None

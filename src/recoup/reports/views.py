@@ -13,7 +13,9 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from recoup.accounts import selectors as accounts
 from recoup.ledger import clock
+from recoup.ledger import selectors as ledger_selectors
 from recoup.reports import charts, selectors
 
 ROWS_PER_PAGE = 50
@@ -83,7 +85,9 @@ def aging(request: HttpRequest) -> HttpResponse:
     if sort.lstrip("-") not in selectors.SORT_KEYS:
         sort = selectors.DEFAULT_SORT
 
-    board = selectors.aging_dashboard(as_of, by=by, currency=currency, home=home)
+    # A collector's aging is their own portfolio and the shared pool: what they may open.
+    mine = None if accounts.sees_whole_team(request.user) else ledger_selectors.visible_customer_ids(request.user)
+    board = selectors.aging_dashboard(as_of, by=by, currency=currency, home=home, customer_ids=mine)
 
     rows = selectors.sort_rows(board.rows if board.rows is not None else board.aging.frame, sort, by)
     # _Rows answers len() and slices, all Paginator uses; the cast says so to the type checker.
@@ -100,6 +104,7 @@ def aging(request: HttpRequest) -> HttpResponse:
     months = [r["month_end"] for r in whole]
     context = {
         "nav": "aging",
+        "portfolio_only": mine is not None,
         "board": board,
         "page": page,
         "sort": sort,
