@@ -22,7 +22,6 @@ from recoup.prediction import selectors as prediction_selectors
 from recoup.promises import selectors as promise_selectors
 from recoup.promises.models import PromiseStatus
 from recoup.promises.selectors import offer_limits
-from recoup.reports.charts import line_chart, month_label
 from recoup.worklist import selectors as worklist_selectors
 from recoup.worklist.models import Task, WorklistEntry
 from recoup.worklist.rules import OBJECTIVES
@@ -51,7 +50,7 @@ def _month_starts(as_of: dt.date, months: int = 12) -> list[dt.date]:
 
 
 def payment_history(customer: Customer, as_of: dt.date) -> dict[str, Any]:
-    """Invoices settled per month over the last year: how many, how late on average, and a chart."""
+    """Invoices settled per month over the last year: how many, how late on average (the chart's figures)."""
     since = _month_starts(as_of)[0]
     settled = (
         Invoice.objects.filter(customer=customer, open_amount=0)
@@ -73,7 +72,7 @@ def payment_history(customer: Customer, as_of: dt.date) -> dict[str, Any]:
         rows[key]["late"] += 1 if late > 0 else 0
     table: list[dict[str, Any]] = [
         {
-            "month": month_label(m),
+            "month": m,
             "count": r["count"],
             "amount": r["amount"],
             "avg_late": round(r["late_days"] / r["count"], 1) if r["count"] else None,
@@ -81,15 +80,17 @@ def payment_history(customer: Customer, as_of: dt.date) -> dict[str, Any]:
         }
         for m, r in rows.items()
     ]
-    chart = line_chart(
-        "Average days late at settlement",
-        months,
-        {"Days late": [r["late_days"] / r["count"] if r["count"] else None for r in rows.values()]},
-        unit="days",
-    )
+    # Drawn by the page ({% line_chart %}): the figures only here.
+    series = {"Days late": [r["late_days"] / r["count"] if r["count"] else None for r in rows.values()]}
     total = sum(r["count"] for r in rows.values())
     late = sum(r["late"] for r in rows.values())
-    return {"table": table, "chart": chart, "settled": total, "late_share": round(100 * late / total) if total else None}
+    return {
+        "table": table,
+        "months": months,
+        "series": series,
+        "settled": total,
+        "late_share": round(100 * late / total) if total else None,
+    }
 
 
 def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.date) -> dict[str, Any]:

@@ -1,0 +1,24 @@
+"""`{% line_chart title months series unit %}`: a trend chart drawn on the server (recoup.web.charts).
+
+Charts belong to the pages: selectors hand over the figures, the template draws them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from recoup.web import charts
+
+register = template.Library()
+
+
+@register.simple_tag
+def line_chart(title: str, months: Sequence[dt.date], series: Mapping[str, Sequence[float | None]], unit: str) -> SafeString:
+    if not months:
+        return mark_safe("")
+    # pygal's output is SVG markup built from our own numbers and fixed labels only.
+    return mark_safe(charts.line_chart(title, months, dict(series), unit=unit))  # noqa: S308
