@@ -38,26 +38,13 @@ FEATURES: dict[str, type[pl.DataType]] = {
 }
 
 
-def behaviour_features(ledger: Ledger, as_of: dt.date, *, home: bool = False) -> pl.DataFrame:
-    """One row per customer of ``ledger.customers`` (sorted by id); see docs/analytics.md for each column.
-
-    An invoice (or debit note) is settled when its allocations up to ``as_of`` cover its amount;
-    its settlement date is then the latest of those allocations' dates (allocations are positive,
-    so that is the one that brought the open amount to 0). days late = settlement − due date
-    (negative when early). Amounts are in the customer's currency, or converted at the ``as_of``
-    rate with ``home`` (then ``currency`` is the home code).
-    """
-    facts = settlements(ledger, as_of).with_columns(open_amount=pl.col("amount") - pl.col("paid"))
-    settled = facts.filter(pl.col("open_amount") <= 0)
-    open_ = facts.filter(pl.col("open_amount") > 0).with_columns(
-        days_past_due=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()
-    )
-
+def _payment_history(settled: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """Per customer, from the invoices settled by ``as_of``: how many, how late, and the trend."""
     # x is the settlement date in days relative to as_of (small integers keep the regression sums exact).
     x = (pl.col("last_applied") - pl.lit(as_of)).dt.total_days()
     y = (pl.col("last_applied") - pl.col("due_date")).dt.total_days()
     weight = pl.lit(0.5).pow(-x / HALF_LIFE_DAYS)
-    history = (
+    return (
         settled.with_columns(x=x, y=y)
         .with_columns(w=weight)
         .group_by("customer_id")
@@ -85,6 +72,24 @@ def behaviour_features(ledger: Ledger, as_of: dt.date, *, home: bool = False) ->
         )
         .drop("sx", "sy", "sxy", "sxx", "den", "num")
     )
+
+
+def behaviour_features(ledger: Ledger, as_of: dt.date, *, home: bool = False) -> pl.DataFrame:
+    """One row per customer of ``ledger.customers`` (sorted by id); see docs/analytics.md for each column.
+
+    An invoice (or debit note) is settled when its allocations up to ``as_of`` cover its amount;
+    its settlement date is then the latest of those allocations' dates (allocations are positive,
+    so that is the one that brought the open amount to 0). days late = settlement − due date
+    (negative when early). Amounts are in the customer's currency, or converted at the ``as_of``
+    rate with ``home`` (then ``currency`` is the home code).
+    """
+    facts = settlements(ledger, as_of).with_columns(open_amount=pl.col("amount") - pl.col("paid"))
+    settled = facts.filter(pl.col("open_amount") <= 0)
+    open_ = facts.filter(pl.col("open_amount") > 0).with_columns(
+        days_past_due=(pl.lit(as_of) - pl.col("due_date")).dt.total_days()
+    )
+
+    history = _payment_history(settled, as_of)
 
     customers = ledger.customers.select(pl.col("id").alias("customer_id"), "currency")
     if home:

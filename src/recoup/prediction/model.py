@@ -193,6 +193,35 @@ def _time_split(at: pl.Series) -> tuple[np.ndarray, dt.date] | None:
     return is_val, split_at
 
 
+def _fit_classifier(
+    name: str, target: str, examples: pl.DataFrame, x_all: np.ndarray, mask: list[bool], seed: int, metrics: dict[str, Any]
+) -> Any:
+    """One target's classifier: trees fitted on the earlier examples and calibrated on the latest
+    (time-ordered); None where the target has one class only (the base rate is the honest answer).
+    Writes its validation AUC and calibration method into ``metrics``."""
+    rows = examples[target].is_not_null().to_numpy()
+    y = examples[target].cast(pl.Int8).to_numpy()[rows]
+    xt = x_all[rows]
+    if len(np.unique(y)) < 2:
+        return None
+
+    def classifier() -> HistGradientBoostingClassifier:
+        return HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS)
+
+    split = _time_split(examples.filter(pl.Series(rows))["at"])
+    if split is None or len(np.unique(y[~split[0]])) < 2 or len(np.unique(y[split[0]])) < 2:
+        # No two-class validation slice (say, every recent example is an invoice still unpaid):
+        # nothing to calibrate or score on, but the trees still rank better than a base rate.
+        metrics[f"calibration_{name}"] = "none (no two-class validation slice)"
+        return classifier().fit(xt, y)
+    val_rows, _ = split
+    clf = classifier().fit(xt[~val_rows], y[~val_rows])
+    metrics[f"auc_{name}"] = _auc(y[val_rows], clf.predict_proba(xt[val_rows])[:, 1])
+    method = "isotonic" if val_rows.sum() >= ISOTONIC_MIN else "sigmoid"
+    metrics[f"calibration_{name}"] = method
+    return CalibratedClassifierCV(FrozenEstimator(clf), method=method).fit(xt[val_rows], y[val_rows])
+
+
 def _fit(
     examples: pl.DataFrame, *, cutoff: dt.date, mode: str, attribute_columns: list[str] | None, min_settled: int, seed: int
 ) -> Model:
@@ -253,29 +282,6 @@ def _fit(
     model.regressor = regressor().fit(x, y_days)
 
     for name, target in TARGETS.items():
-        rows = examples[target].is_not_null().to_numpy()
-        y = examples[target].cast(pl.Int8).to_numpy()[rows]
-        xt = x_all[rows]
-        if len(np.unique(y)) < 2:
-            model.classifiers[name] = None  # one class only: the base rate is the honest answer
-            continue
-
-        def classifier() -> HistGradientBoostingClassifier:
-            return HistGradientBoostingClassifier(categorical_features=mask, random_state=seed, **TREE_PARAMS)
-
-        split = _time_split(examples.filter(pl.Series(rows))["at"])
-        if split is None or len(np.unique(y[~split[0]])) < 2 or len(np.unique(y[split[0]])) < 2:
-            # No two-class validation slice (say, every recent example is an invoice still unpaid):
-            # nothing to calibrate or score on, but the trees still rank better than a base rate.
-            model.classifiers[name] = classifier().fit(xt, y)
-            metrics[f"calibration_{name}"] = "none (no two-class validation slice)"
-            continue
-        val_rows, _ = split
-        clf = classifier().fit(xt[~val_rows], y[~val_rows])
-        metrics[f"auc_{name}"] = _auc(y[val_rows], clf.predict_proba(xt[val_rows])[:, 1])
-        method = "isotonic" if val_rows.sum() >= ISOTONIC_MIN else "sigmoid"
-        calibrated = CalibratedClassifierCV(FrozenEstimator(clf), method=method).fit(xt[val_rows], y[val_rows])
-        model.classifiers[name] = calibrated
-        metrics[f"calibration_{name}"] = method
+        model.classifiers[name] = _fit_classifier(name, target, examples, x_all, mask, seed, metrics)
     model.metrics = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}
     return model

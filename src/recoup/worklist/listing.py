@@ -178,6 +178,87 @@ def objective_text(objective: str, row: Mapping[str, Any], money: Callable[..., 
     return f"Preventive reminder: {upcoming}{when}"
 
 
+def _status(frame: pl.DataFrame) -> pl.DataFrame:
+    status = (
+        pl.when(pl.col("exclusion").is_not_null())
+        .then(pl.lit("excluded"))
+        .when(pl.col("window_start").is_null())
+        .then(pl.lit("no_window"))
+        .when(pl.col("points") <= 0)
+        .then(pl.lit("no_points"))
+        .otherwise(pl.lit("candidate"))
+    )
+    return frame.with_columns(status=status)
+
+
+def _with_assignments(frame: pl.DataFrame, callers: Sequence[Caller], used: Mapping[int, int] | None) -> pl.DataFrame:
+    """Who calls each candidate today (capacity.assign), as ``assigned_to`` and ``assigned_status``."""
+    candidates = frame.filter(pl.col("status") == "candidate")
+    assignments: list[Assignment] = assign(
+        [
+            Candidate(cid, collector, escalated)
+            for cid, collector, escalated in candidates.select("customer_id", "collector_id", "escalated").iter_rows()
+        ],
+        callers,
+        used=used,
+    )
+    assigned = pl.DataFrame(
+        {
+            "customer_id": [a.customer_id for a in assignments],
+            "assigned_to": [a.collector_id for a in assignments],
+            "assigned_status": [a.status for a in assignments],
+        },
+        schema={"customer_id": pl.Int64, "assigned_to": pl.Int64, "assigned_status": pl.String},
+    )
+    return frame.join(assigned, on="customer_id", how="left", maintain_order="left")
+
+
+def _detail(row: Mapping[str, Any], spec: StrategySpec) -> str:
+    """Why an entry is not on the list (or is in the pool), in words; empty when it is."""
+    status = row["status"]
+    if status == "excluded" and row["exclusion"] == "callback" and row.get("next_callback_at"):
+        when = localtime.day_and_clock(row["next_callback_at"], row.get("zone") or "UTC")
+        return f"A callback is agreed for {when} (the customer's time)"
+    if status == "excluded":
+        return exclusion_text(row["exclusion"], spec)
+    if status == "no_window":
+        return str(row["closed"] or "No call window today")
+    if status == "no_points":
+        return "No valuation rule of the strategy fired"
+    if row["assigned_status"] == "over_capacity":
+        return "Ranked below the collector's daily capacity"
+    if row["assigned_status"] == "pool":
+        return "Unassigned: no collector has room today; in the shared pool"
+    return ""
+
+
+def _words(
+    frame: pl.DataFrame, specs: Mapping[int, StrategySpec], money: Callable[..., str], as_of: dt.date
+) -> dict[str, pl.Series]:
+    """Reasons, objective and detail of each entry, in the frame's order."""
+    reasons: list[list[str]] = []
+    objectives: list[str] = []
+    objective_texts: list[str] = []
+    details: list[str] = []
+    # Only the columns the words read: a dict of every column per row would cost more than the words.
+    wanted = [c for c in frame.columns if c in _TEXT_COLUMNS or c.startswith("overdue_")]
+    for row in frame.select(wanted).iter_rows(named=True):
+        spec = specs[row["strategy_id"]]
+        fired = [spec.rules[i] for i in (row["fired"] or [])]
+        reasons.append([reason_text(rule, row, money, as_of) for rule in fired])
+        disputed = bool(row.get("disputed_home")) or bool(row.get("open_dispute_home"))
+        objective = choose_objective({r.kind for r in fired}, overdue=bool(row["overdue_home"]), disputed=disputed)
+        objectives.append(objective)
+        objective_texts.append(objective_text(objective, row, money))
+        details.append(_detail(row, spec))
+    return {
+        "reasons": pl.Series(reasons, dtype=pl.List(pl.String)),
+        "objective": pl.Series(objectives, dtype=pl.String),
+        "objective_text": pl.Series(objective_texts, dtype=pl.String),
+        "detail": pl.Series(details, dtype=pl.String),
+    }
+
+
 def assemble(
     valued: pl.DataFrame,
     items: pl.DataFrame,
@@ -205,66 +286,9 @@ def assemble(
         overdue_refs=pl.col("invoice_ref").filter(overdue).sort_by(pl.col("open_home").filter(overdue), descending=True),
         upcoming_refs=pl.col("invoice_ref").filter(upcoming).sort_by(pl.col("due_date").filter(upcoming)),
     )
-    frame = frame.join(refs, on="customer_id", how="left")
-    status = (
-        pl.when(pl.col("exclusion").is_not_null())
-        .then(pl.lit("excluded"))
-        .when(pl.col("window_start").is_null())
-        .then(pl.lit("no_window"))
-        .when(pl.col("points") <= 0)
-        .then(pl.lit("no_points"))
-        .otherwise(pl.lit("candidate"))
-    )
-    frame = rank(frame.with_columns(status=status))
-    candidates = frame.filter(pl.col("status") == "candidate")
-    assignments: list[Assignment] = assign(
-        [
-            Candidate(cid, collector, escalated)
-            for cid, collector, escalated in candidates.select("customer_id", "collector_id", "escalated").iter_rows()
-        ],
-        callers,
-        used=used,
-    )
-    assigned = pl.DataFrame(
-        {
-            "customer_id": [a.customer_id for a in assignments],
-            "assigned_to": [a.collector_id for a in assignments],
-            "assigned_status": [a.status for a in assignments],
-        },
-        schema={"customer_id": pl.Int64, "assigned_to": pl.Int64, "assigned_status": pl.String},
-    )
-    frame = frame.join(assigned, on="customer_id", how="left", maintain_order="left")
-
-    reasons: list[list[str]] = []
-    objectives: list[str] = []
-    objective_texts: list[str] = []
-    details: list[str] = []
-    # Only the columns the words read: a dict of every column per row would cost more than the words.
-    wanted = [c for c in frame.columns if c in _TEXT_COLUMNS or c.startswith("overdue_")]
-    for row in frame.select(wanted).iter_rows(named=True):
-        spec = specs[row["strategy_id"]]
-        fired = [spec.rules[i] for i in (row["fired"] or [])]
-        reasons.append([reason_text(rule, row, money, as_of) for rule in fired])
-        disputed = bool(row.get("disputed_home")) or bool(row.get("open_dispute_home"))
-        objective = choose_objective({r.kind for r in fired}, overdue=bool(row["overdue_home"]), disputed=disputed)
-        objectives.append(objective)
-        objective_texts.append(objective_text(objective, row, money))
-        status = row["status"]
-        if status == "excluded" and row["exclusion"] == "callback" and row.get("next_callback_at"):
-            when = localtime.day_and_clock(row["next_callback_at"], row.get("zone") or "UTC")
-            details.append(f"A callback is agreed for {when} (the customer's time)")
-        elif status == "excluded":
-            details.append(exclusion_text(row["exclusion"], spec))
-        elif status == "no_window":
-            details.append(row["closed"] or "No call window today")
-        elif status == "no_points":
-            details.append("No valuation rule of the strategy fired")
-        elif row["assigned_status"] == "over_capacity":
-            details.append("Ranked below the collector's daily capacity")
-        elif row["assigned_status"] == "pool":
-            details.append("Unassigned: no collector has room today; in the shared pool")
-        else:
-            details.append("")
+    frame = rank(_status(frame.join(refs, on="customer_id", how="left")))
+    frame = _with_assignments(frame, callers, used)
+    words = _words(frame, specs, money, as_of)
     final_status = (
         pl.when(pl.col("status") == "candidate").then(pl.col("assigned_status")).otherwise(pl.col("status")).alias("status")
     )
@@ -277,10 +301,7 @@ def assemble(
     return frame.with_columns(
         final_status,
         collector,
-        reasons=pl.Series(reasons, dtype=pl.List(pl.String)),
-        objective=pl.Series(objectives, dtype=pl.String),
-        objective_text=pl.Series(objective_texts, dtype=pl.String),
-        detail=pl.Series(details, dtype=pl.String),
+        **words,
         exclusion=pl.col("exclusion").fill_null(""),
         overdue_amount=pl.col("overdue_home").fill_null(0),
         open_amount=pl.col("open_home").fill_null(0),
