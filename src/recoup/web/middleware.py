@@ -12,7 +12,8 @@ from recoup.accounts.selectors import zone_of
 
 # Paths anyone may reach: the login page itself and static assets.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
-_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/calls/feed/")
+# /shared/ is for outside stakeholders of a dispute: each page checks their link (recoup.disputes.links).
+_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/calls/feed/", "/shared/")
 # The API answers 401 itself (JSON, not a redirect to the login page); every endpoint requires auth.
 _API_PREFIX = "/api/"
 

@@ -111,7 +111,9 @@ def load(
     credit_rows = customers.select("customer_id", "currency", "credit_limit")
     customers = customers.with_columns(credit_limit_home=to_home(credit_rows, "credit_limit", rates, home))
     disputes = disputes.with_columns(open_dispute_home=to_home(disputes, "open_dispute", rates, home))
-    disputes = disputes.group_by("customer_id").agg(pl.col("open_dispute_home").sum(), pl.col("last_dispute_resolved_on").max())
+    disputes = disputes.group_by("customer_id").agg(
+        pl.col("open_dispute_home").sum(), pl.col("last_dispute_resolved_on").max(), pl.col("open_dispute_sla_due").min()
+    )
 
     # The contact to call: the primary one unless it may not be called, else the first callable.
     ranked_contacts = contacts.sort(
