@@ -66,7 +66,9 @@ def acme(team: dict[str, User], as_of: dt.date) -> Customer:
 @pytest.fixture
 def globex(team: dict[str, User], as_of: dt.date) -> Customer:
     """Another collector's customer."""
-    customer = Customer.objects.create(customer_ref="GLOBEX", name="Globex", country="US", currency="USD", collector=team["other"])
+    customer = Customer.objects.create(
+        customer_ref="GLOBEX", name="Globex", country="US", currency="USD", collector=team["other"]
+    )
     _invoice(customer, "G-1", 900_000, as_of - dt.timedelta(days=20), currency="USD")
     return customer
 

@@ -46,7 +46,9 @@ def two_cases(team, acme, globex, now, django_capture_on_commit_callbacks):
     client = Client()
     client.force_login(team["collector"])
     with django_capture_on_commit_callbacks(execute=True):
-        invited = client.post(f"/disputes/{a.pk}/invite/", {"email": "sam@sales.example", "name": "Sam Sales", "role": "sales", "days": "14"})
+        invited = client.post(
+            f"/disputes/{a.pk}/invite/", {"email": "sam@sales.example", "name": "Sam Sales", "role": "sales", "days": "14"}
+        )
     assert invited.status_code == 302
     token_a = _emailed_token()
     client.force_login(team["senior"])
@@ -76,7 +78,9 @@ def test_the_open_page_keeps_the_token_out_of_logs_and_referers(two_cases) -> No
     assert case_page.status_code == 200 and b"Acme Tools" in case_page.content
     assert case_page["Referrer-Policy"] == "no-referrer"
     link = StakeholderLink.objects.get(dispute=two_cases["a"])
-    actions = AuditEvent.objects.filter(object_type="disputes.dispute", object_id=two_cases["a"].pk, action__startswith="dispute.link").order_by("id")
+    actions = AuditEvent.objects.filter(
+        object_type="disputes.dispute", object_id=two_cases["a"].pk, action__startswith="dispute.link"
+    ).order_by("id")
     assert [(e.action, e.actor_label) for e in actions] == [
         ("dispute.link_open", f"Sam Sales <sam@sales.example> via link {link.pk}"),
         ("dispute.link_view", f"Sam Sales <sam@sales.example> via link {link.pk}"),
@@ -148,5 +152,9 @@ def test_a_stakeholder_comments_and_attaches_and_sees_no_internal_notes(two_case
     assert (attachment.original_name, attachment.content_type, attachment.link) == ("pod.png", "image/png", link)
     download = outsider.get(f"/shared/{link.pk}/attachments/{attachment.pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
-    actions = set(AuditEvent.objects.filter(object_type="disputes.dispute", object_id=case.pk, actor__isnull=True).values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(object_type="disputes.dispute", object_id=case.pk, actor__isnull=True).values_list(
+            "action", flat=True
+        )
+    )
     assert {"dispute.comment", "dispute.attach", "dispute.download", "dispute.link_view"} <= actions

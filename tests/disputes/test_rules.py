@@ -66,5 +66,14 @@ def test_next_action_and_age_buckets() -> None:
     assert breached.startswith("The SLA has passed and the case was escalated: Decide")
     assert "approve" in rules.next_action(rules.CaseSituation(status="in_review", **{**base, "pending_write_off": True}))
     assert [rules.age_bucket(d) for d in (0, 15, 16, 30, 31, 60, 61, 90, 91, 400)] == [
-        "d0_15", "d0_15", "d16_30", "d16_30", "d31_60", "d31_60", "d61_90", "d61_90", "over_90", "over_90",
+        "d0_15",
+        "d0_15",
+        "d16_30",
+        "d16_30",
+        "d31_60",
+        "d31_60",
+        "d61_90",
+        "d61_90",
+        "over_90",
+        "over_90",
     ]

@@ -59,11 +59,17 @@ def test_resolving_through_the_page_reads_the_amount_as_the_page_writes_it(team,
     client = _client(team["collector"])
     inv = invoice("INV-1")
     response = client.post(
-        f"/disputes/{cases['mine'].pk}/resolve/", {"kind": "credit_note", f"credit_{inv.pk}": "1,100.00", "note": "agreed"}, follow=True
+        f"/disputes/{cases['mine'].pk}/resolve/",
+        {"kind": "credit_note", f"credit_{inv.pk}": "1,100.00", "note": "agreed"},
+        follow=True,
     )
     assert "resolved with a credit note" in response.content.decode()
     assert invoice("INV-1").open_amount == 1_200_000 - 110_000
-    bad = client.post(f"/disputes/{cases['late'].pk}/resolve/", {"kind": "credit_note", f"credit_{invoice('INV-2').pk}": "1.100,00"}, follow=True)
+    bad = client.post(
+        f"/disputes/{cases['late'].pk}/resolve/",
+        {"kind": "credit_note", f"credit_{invoice('INV-2').pk}": "1.100,00"},
+        follow=True,
+    )
     assert "Not saved: INV-2:" in bad.content.decode()
     assert invoice("INV-2").open_amount == 410_000
 
@@ -72,13 +78,27 @@ def test_only_managers_set_the_slas(team) -> None:
     assert _client(team["senior"]).get("/disputes/sla/").status_code == 403
     manager = _client(team["manager"])
     assert manager.get("/disputes/sla/").status_code == 200
-    form = {f"days_{code}": str(days) for code, days in (("pricing", 10), ("quantity", 7), ("quality", 15), ("not_received", 10), ("duplicate", 5), ("already_paid", 5), ("terms", 10), ("other", 10))}
+    form = {
+        f"days_{code}": str(days)
+        for code, days in (
+            ("pricing", 10),
+            ("quantity", 7),
+            ("quality", 15),
+            ("not_received", 10),
+            ("duplicate", 5),
+            ("already_paid", 5),
+            ("terms", 10),
+            ("other", 10),
+        )
+    }
     assert manager.post("/disputes/sla/", form).status_code == 302
     assert list(ReasonSla.objects.values_list("reason", "days")) == [("quantity", 7)]
 
 
 def test_pending_write_offs_are_on_the_approvals_page(team, cases, now) -> None:
-    pending = resolution.propose_write_off(actor=team["collector"], case=cases["mine"], amounts={invoice("INV-1").pk: 90_000}, now=now)
+    pending = resolution.propose_write_off(
+        actor=team["collector"], case=cases["mine"], amounts={invoice("INV-1").pk: 90_000}, now=now
+    )
     senior = _client(team["senior"])
     page = senior.get("/calls/approvals/").content.decode()
     assert f"Dispute {cases['mine'].pk}</a> (Acme Tools): write off" in page

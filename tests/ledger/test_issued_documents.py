@@ -51,7 +51,9 @@ def heard() -> list[CustomersChanged]:
 
 def test_a_credit_note_is_applied_at_once_and_numbered_per_invoice(invoice, heard, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.issue_credit_note(invoice=invoice, amount=2_500, issued_on=ON, actor=None, now=NOW, description="Dispute 1")
+        first = services.issue_credit_note(
+            invoice=invoice, amount=2_500, issued_on=ON, actor=None, now=NOW, description="Dispute 1"
+        )
         second = services.issue_credit_note(invoice=invoice, amount=500, issued_on=ON, actor=None, now=NOW)
     assert (first.invoice_ref, second.invoice_ref) == ("CN-INV-7-1", "CN-INV-7-2")
     assert (first.source, first.kind, first.credited_invoice_id, first.open_amount) == ("recoup", "credit_note", invoice.pk, 0)
@@ -84,7 +86,11 @@ def test_a_corrected_invoice_credits_what_is_open_and_issues_the_new_one(invoice
     _invariant_holds(invoice)
     assert invoice.open_amount == 0 and credit.amount == 9_000
     assert (new.invoice_ref, new.amount, new.open_amount, new.due_date, new.po_number) == (
-        "INV-7-R1", 7_500, 7_500, dt.date(2026, 3, 31), "PO-1",
+        "INV-7-R1",
+        7_500,
+        7_500,
+        dt.date(2026, 3, 31),
+        "PO-1",
     )
     assert new.attributes == {"corrects": "INV-7"}
     with pytest.raises(LedgerRuleBroken, match="nothing open to correct"):

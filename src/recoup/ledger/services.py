@@ -178,6 +178,8 @@ def _credit(
     )
     Allocation.objects.create(invoice=invoice, credit_note=credit, amount=amount, applied_on=issued_on)
     recompute_balances(connection, invoice_ids=[invoice.pk, credit.pk], payment_ids=[])
+    invoice.refresh_from_db(fields=["open_amount"])
+    credit.refresh_from_db(fields=["open_amount"])
     return credit
 
 

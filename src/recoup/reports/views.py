@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from recoup.ledger import clock
-from recoup.reports import charts, selectors
+from recoup.reports import charts, disputes, selectors
 
 ROWS_PER_PAGE = 50
 GROUP_LABELS = {"customer": "Customer", "collector": "Collector", "segment": "Segment", "currency": "Currency"}
@@ -107,6 +107,8 @@ def aging(request: HttpRequest) -> HttpResponse:
         "buckets": list(AMOUNT_LABELS),
         "overdue_buckets": selectors.OVERDUE,
         "totals": board.aging.totals.to_dicts(),
+        # Disputed amounts are not collectible (docs/disputes.md).
+        "collectible": disputes.collectible(board.aging.totals.to_dicts(), board.kpi_currency, as_of, home=board.home),
         "home_currency": selectors.home_currency(),
         "trend": trend,
         # pygal's output is SVG markup built from our own numbers and fixed labels only.
