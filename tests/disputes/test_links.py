@@ -71,12 +71,12 @@ def test_the_open_page_keeps_the_token_out_of_logs_and_referers(two_cases) -> No
     outsider = Client()
     page = outsider.get("/shared/open")
     assert page.status_code == 200 and b"open-link.js" in page.content
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "strict-origin" and "no-store" in page["Cache-Control"]
     opened = outsider.post("/shared/open", {"token": two_cases["token_a"]})
     assert two_cases["token_a"] not in opened["Location"]
     case_page = outsider.get(opened["Location"])
     assert case_page.status_code == 200 and b"Acme Tools" in case_page.content
-    assert case_page["Referrer-Policy"] == "no-referrer"
+    assert case_page["Referrer-Policy"] == "strict-origin"
     link = StakeholderLink.objects.get(dispute=two_cases["a"])
     actions = AuditEvent.objects.filter(
         object_type="disputes.dispute", object_id=two_cases["a"].pk, action__startswith="dispute.link"

@@ -4,7 +4,10 @@ recoup.web.middleware): open a link, read that one case, comment, attach files â
 The token arrives after ``#`` and is posted once to ``/shared/open`` (links.py says why); the
 session then holds the ids of the links opened, and every request checks its link again. A
 link only ever shows its own case: every page is addressed by the link, never by the case.
-Responses carry ``Referrer-Policy: no-referrer`` and are never cached.
+Responses are never cached and carry ``Referrer-Policy: strict-origin``: a Referer then holds at
+most the site's origin, never a path. (``no-referrer`` would also make browsers send
+``Origin: null`` with the pages' own forms, which CSRF protection rightly refuses; the token is
+in no URL anyway, only after ``#``, which no browser sends.)
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ SESSION_KEY = "shared_links"
 
 
 def private(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """No referrer, no cache, no indexing: nothing of a stakeholder's page leaves the browser."""
+    """No path in a Referer, no cache, no indexing: nothing of a stakeholder's page leaves the browser."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "strict-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
