@@ -82,6 +82,8 @@ def open_link(request: HttpRequest) -> HttpResponse:
     except links.LinkRefused:
         return _gone(request)
     opened = [i for i in request.session.get(SESSION_KEY, []) if isinstance(i, int) and i != link.pk]
+    # A new session key once a link is opened: a session id planted beforehand opens nothing.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = [*opened[-19:], link.pk]
     return redirect("shared-case", link_id=link.pk)
 
