@@ -30,7 +30,9 @@ PDF = b"%PDF-1.4\n% delivery note DN-5521: 40 of 43 pallets signed for\n%%EOF\n"
 
 @pytest.fixture
 def books(tmp_path: Path) -> dict[str, object]:
-    User.objects.create_user(email="cara@demo.example", password=PASSWORD, first_name="Cara", last_name="Collector", role=Role.COLLECTOR)
+    User.objects.create_user(
+        email="cara@demo.example", password=PASSWORD, first_name="Cara", last_name="Collector", role=Role.COLLECTOR
+    )
     User.objects.create_user(email="sam@demo.example", password=PASSWORD, first_name="Sam", last_name="Senior", role=Role.SENIOR)
     base = timezone.localdate()
     (tmp_path / "c.csv").write_text(
@@ -131,8 +133,20 @@ def test_a_dispute_from_the_call_to_a_partial_credit_note(browser, page, live_se
     assert entry.exclusion != "all_disputed" and entry.overdue_amount > 0
     assert "€10,000.00" in entry.objective_text
     # Each step is in the audit trail, and the case's history shows it.
-    actions = list(AuditEvent.objects.filter(object_type="disputes.dispute", object_id=case.pk).order_by("id").values_list("action", flat=True))
-    for step in ("dispute.open", "dispute.assign", "dispute.invite", "dispute.link_open", "dispute.comment", "dispute.attach", "dispute.resolve"):
+    actions = list(
+        AuditEvent.objects.filter(object_type="disputes.dispute", object_id=case.pk)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    for step in (
+        "dispute.open",
+        "dispute.assign",
+        "dispute.invite",
+        "dispute.link_open",
+        "dispute.comment",
+        "dispute.attach",
+        "dispute.resolve",
+    ):
         assert step in actions, (step, actions)
     assert AuditEvent.objects.filter(action="credit_note.issue", after__amount=296_040).exists()
     history = page.locator("#case-history").inner_text()

@@ -85,3 +85,25 @@ def test_closing_the_case_closes_its_follow_up(team, acme, now, as_of, django_ca
         resolution.reject(actor=team["senior"], case=case, why="Price was as quoted", now=now)
     assert case.pk not in _sla_tasks()
     assert Task.objects.get(dispute=case).status == Task.Status.DONE
+
+
+def test_the_breach_rule_fires_the_day_after_the_due_date() -> None:
+    from recoup.worklist.rules import RuleSpec, StrategySpec, parse_strategy, reason_text, valuate
+    from tests.worklist.builders import customer, customers_frame, item, items_frame
+
+    as_of = dt.date(2026, 11, 23)
+    spec = StrategySpec(rules=(RuleSpec("dispute_sla_breached", 25, {}),))
+    items = items_frame([item(c, f"I-{c}", 100_000, as_of - dt.timedelta(days=30)) for c in (1, 2, 3)])
+    customers = customers_frame(
+        [
+            customer(1, open_dispute_sla_due=as_of - dt.timedelta(days=1)),
+            customer(2, open_dispute_sla_due=as_of),  # due today: not yet breached
+            customer(3),
+        ]
+    )
+    now = dt.datetime(2026, 11, 23, 15, tzinfo=dt.UTC)
+    out = valuate(items, customers, spec, as_of=as_of, now=now).sort("customer_id")
+    assert out["points"].to_list() == [25, 0, 0]
+    row = out.row(0, named=True)
+    assert reason_text(spec.rules[0], row, str, as_of) == "Dispute past its SLA since Sun 22 Nov 2026 (+25)"
+    assert parse_strategy({"rules": [{"kind": "dispute_sla_breached"}]}).rules[0].points == 25
