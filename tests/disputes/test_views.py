@@ -112,3 +112,15 @@ def test_the_prep_sheet_shows_the_disputed_amount_and_links_the_case(team, cases
     page = _client(team["collector"]).get(f"/calls/{cases['mine'].customer_id}/").content.decode()
     assert 'id="disputed-total">€16,100.00<' in page  # INV-1 and INV-2; INV-3 is not disputed
     assert f'href="/disputes/{cases["mine"].pk}/"' in page
+
+
+def test_the_api_shows_what_the_user_may_see(team, cases) -> None:
+    listed = _client(team["collector"]).get("/api/disputes?scope=team").json()
+    assert {c["id"] for c in listed} == {cases["mine"].pk, cases["late"].pk}
+    late = next(c for c in listed if c["id"] == cases["late"].pk)
+    assert (late["sla_state"], late["currency"], late["amount"]) == ("breached", "EUR", 410_000)
+    detail = _client(team["collector"]).get(f"/api/disputes/{cases['mine'].pk}").json()
+    assert detail["items"][0]["invoice_ref"] == "INV-1" and detail["history"][0]["text"].startswith("Opened: Quantity")
+    assert _client(team["collector"]).get(f"/api/disputes/{cases['theirs'].pk}").status_code == 403
+    assert _client(team["collector"]).get("/api/disputes?scope=nonsense").status_code == 400
+    assert Client().get("/api/disputes").status_code == 401

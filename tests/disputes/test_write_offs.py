@@ -34,8 +34,10 @@ def test_above_the_limit_the_write_off_waits_for_approval(team, case, now) -> No
     assert case.status == "in_review" and case.is_open
     assert invoice("INV-1").open_amount == 1_200_000  # nothing booked yet
     assert list(selectors.write_offs_awaiting_approval()) == [made]
-    with pytest.raises(services.DisputeError, match="already awaits approval"):
+    with pytest.raises(services.DisputeError, match="awaits approval"):
         resolution.propose_write_off(actor=team["collector"], case=case, amounts={invoice("INV-1").pk: 1_000}, now=now)
+    with pytest.raises(services.DisputeError, match="awaits approval"):
+        resolution.resolve_with_credit_notes(actor=team["collector"], case=case, amounts={invoice("INV-1").pk: 1_000}, now=now)
     with pytest.raises(services.NotAllowed):
         resolution.decide_write_off(actor=team["collector"], request=made, approve=True, now=now)
 

@@ -57,6 +57,11 @@ def _close(case: Dispute, *, status: str, resolution: str, note: str, now: dt.da
     return before
 
 
+def _no_pending_write_off(case: Dispute) -> None:
+    if case.write_off_requests.filter(status=WriteOffRequest.Status.PENDING).exists():
+        raise DisputeError("a write-off for this case awaits approval; it is approved or rejected first")
+
+
 def _refs(items: Mapping[int, Invoice], amounts: Mapping[int, int]) -> dict[str, int]:
     return {items[pk].invoice_ref: amount for pk, amount in sorted(amounts.items())}
 
@@ -69,6 +74,7 @@ def resolve_with_credit_notes(
         case = locked(case)
         require_work(actor, case, "resolve a case")
         require_open(case)
+        _no_pending_write_off(case)
         items = _items(case)
         _check(case, items, amounts)
         issued_on = business_date(now)
@@ -110,6 +116,7 @@ def resolve_with_corrections(
         case = locked(case)
         require_work(actor, case, "resolve a case")
         require_open(case)
+        _no_pending_write_off(case)
         if not amounts:
             raise DisputeError("enter the corrected amount of at least one invoice")
         items = _items(case)
@@ -198,8 +205,7 @@ def propose_write_off(
         case = locked(case)
         require_work(actor, case, "write off")
         require_open(case)
-        if case.write_off_requests.filter(status=WriteOffRequest.Status.PENDING).exists():
-            raise DisputeError("a write-off for this case already awaits approval")
+        _no_pending_write_off(case)
         items = _items(case)
         total = _check(case, items, amounts)
         if _within_limit(actor, case, total, business_date(now)):

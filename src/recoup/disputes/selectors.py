@@ -13,10 +13,12 @@ import polars as pl
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
+from recoup.accounts.models import User
 from recoup.accounts.selectors import is_senior_or_above, role_of
 from recoup.database import sql
 from recoup.database.columnar import Reader
 from recoup.disputes import rules
+from recoup.disputes.history import case_history
 from recoup.disputes.models import Dispute, ReasonSla, WriteOffRequest
 from recoup.kernel.money import UnknownCurrency, currency_exponent
 from recoup.ledger.models import FxRate
@@ -315,10 +317,8 @@ def annotate_for_list(cases: list[Dispute], *, as_of: dt.date) -> list[Dispute]:
     return cases
 
 
-def owners() -> QuerySet[Any]:
+def owners() -> QuerySet[User]:
     """Who may own a case: every active member of the AR team."""
-    from recoup.accounts.models import User
-
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "email")
 
 
@@ -348,8 +348,6 @@ def case_items(case: Dispute) -> list[CaseItem]:
 
 def case_page(case: Dispute, *, user: Any, as_of: dt.date) -> dict[str, Any]:
     """Everything the case page shows."""
-    from recoup.disputes.history import case_history
-
     items = case_items(case)
     settled = settled_amounts(case)
     sla = rules.sla_state(status=case.status, sla_due=case.sla_due, as_of=as_of, due_soon_days=due_soon_days())
