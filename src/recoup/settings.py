@@ -206,9 +206,10 @@ RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
 if not RECOUP_SMTP_URL:
-    # Without a mail server, e-mails (stakeholder invitations) are written to the console, not lost
-    # in a failed connection to localhost:25.
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Without a mail server nothing is sent (rather than failing against localhost:25), and nothing
+    # is printed either: an invitation carries a stakeholder's secret link, which must not end up
+    # in a server log. The inviter is shown the link once instead (docs/disputes.md).
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # Background and periodic jobs (huey, docs/deploy.md): a SQLite file beside the database on one
 # machine, Redis when RECOUP_REDIS_URL is set so workers can run on several machines.

@@ -158,3 +158,18 @@ def test_a_stakeholder_comments_and_attaches_and_sees_no_internal_notes(two_case
         )
     )
     assert {"dispute.comment", "dispute.attach", "dispute.download", "dispute.link_view"} <= actions
+
+
+def test_without_a_mail_server_the_inviter_passes_the_link_on(team, acme, now, settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    case = _case(team, acme, now, "INV-2")
+    client = Client()
+    client.force_login(team["collector"])
+    page = client.post(
+        f"/disputes/{case.pk}/invite/", {"email": "sam@sales.example", "name": "Sam", "role": "sales"}, follow=True
+    )
+    text = page.content.decode()
+    assert "No mail server is set up" in text
+    token = re.search(r"/shared/open#([\w-]+)", text).group(1)
+    assert _open(token).get(f"/shared/{StakeholderLink.objects.get().pk}/").status_code == 200
+    assert "/shared/open#" not in client.get(f"/disputes/{case.pk}/").content.decode()  # shown once

@@ -185,7 +185,10 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
         "name": link.name,
         "url": request.build_absolute_uri(reverse("shared-open")) + "#" + token,
     }
-    messages.success(request, f"{link.name} was invited by e-mail; the link works until {link.expires_at:%d %b %Y}.")
+    if settings.EMAIL_BACKEND.endswith(".dummy.EmailBackend"):
+        messages.warning(request, f"No mail server is set up (RECOUP_SMTP_URL): give {link.name} the link below yourself.")
+    else:
+        messages.success(request, f"{link.name} was invited by e-mail; the link works until {link.expires_at:%d %b %Y}.")
     return redirect("disputes-case", pk=pk)
 
 
