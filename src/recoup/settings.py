@@ -204,6 +204,18 @@ RECOUP_OFFER_LIMITS = {
     "manager": {"max_discount_percent": 10, "max_instalments": 12},
     "admin": {"max_discount_percent": 10, "max_instalments": 12},
 }
+# Write-offs a role may book without approval (dispute resolutions), in home-currency minor units;
+# None: no limit. Beyond it a senior or manager whose own limit covers it approves (docs/disputes.md).
+RECOUP_WRITE_OFF_LIMITS: dict[str, int | None] = {
+    "collector": 10_000,
+    "senior": 100_000,
+    "manager": 1_000_000,
+    "admin": None,
+}
+# A dispute case shows on its owner's follow-ups this many days before its SLA due date.
+RECOUP_DISPUTE_DUE_SOON_DAYS = int(os.environ.get("RECOUP_DISPUTE_DUE_SOON_DAYS", "2"))
+# Files attached to dispute cases (kept in DATA_DIR/attachments): the largest accepted, in bytes.
+RECOUP_ATTACHMENT_MAX_BYTES = int(os.environ.get("RECOUP_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Click-to-call links: "tel:{e164}" by default, or a softphone/PBX URI such as "sip:{e164}@pbx.example".
 RECOUP_DIAL_URI = os.environ.get("RECOUP_DIAL_URI", "tel:{e164}")
 # Named in call scripts ({{ company_name }}).
@@ -212,6 +224,11 @@ RECOUP_COMPANY_NAME = os.environ.get("RECOUP_COMPANY_NAME", "our company")
 RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
+if not RECOUP_SMTP_URL:
+    # Without a mail server nothing is sent (rather than failing against localhost:25), and nothing
+    # is printed either: an invitation carries a stakeholder's secret link, which must not end up
+    # in a server log. The inviter is shown the link once instead (docs/disputes.md).
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 # Background and periodic jobs (huey, docs/deploy.md): a SQLite file beside the database on one
 # machine, Redis when RECOUP_REDIS_URL is set so workers can run on several machines.

@@ -15,6 +15,9 @@ urlpatterns = [
     path("worklist/", include("recoup.worklist.urls")),
     path("calls/", include("recoup.calls.urls")),
     path("playbook/", include("recoup.playbook.urls")),
+    path("disputes/", include("recoup.disputes.urls")),
+    # Outside stakeholders' pages: no login, a link per case (recoup.disputes.links).
+    path("shared/", include("recoup.disputes.shared_urls")),
     path("jobs/", include("recoup.jobs.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),

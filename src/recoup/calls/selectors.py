@@ -119,6 +119,8 @@ def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.dat
         "objective_label": OBJECTIVES.get(entry.objective, "") if entry else "",
         "items": items,
         "totals": ledger.open_item_totals(items),
+        # Open on items of open disputes: not collectible until the case is closed.
+        "disputed_total": sum(i.open_amount for i in items if getattr(i, "disputed", False) and not i.is_credit),
         "history": payment_history(customer, as_of),
         "activities": activity_selectors.recent(customer.pk),
         "promises": promises,

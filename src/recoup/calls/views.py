@@ -20,6 +20,7 @@ from recoup.activities.models import Outcome
 from recoup.calls import forms, selectors, services
 from recoup.calls.calendar_feed import feed_for
 from recoup.calls.models import FeedToken
+from recoup.disputes import selectors as dispute_selectors
 from recoup.disputes.models import Dispute
 from recoup.kernel import localtime
 from recoup.ledger.clock import business_date
@@ -192,7 +193,12 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
     require_senior(request.user, "approve offers")
-    return render(request, "calls/approvals.html", {"nav": "approvals", "plans": promises.plans_awaiting_approval()})
+    context = {
+        "nav": "approvals",
+        "plans": promises.plans_awaiting_approval(),
+        "write_offs": dispute_selectors.write_offs_awaiting_approval(),
+    }
+    return render(request, "calls/approvals.html", context)
 
 
 @require_POST

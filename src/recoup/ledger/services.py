@@ -3,6 +3,12 @@
 Bulk changes (imports, the demo) go through `recoup.imports`; both paths keep the same
 invariants, and the database's check constraints back them up. Each says "customer changed"
 (recoup.ledger.events), so the worklist and predictions follow once it commits.
+
+Documents recoup issues itself (a credit note agreed in a dispute, a write-off, a corrected
+invoice) carry the source ``RECOUP_SOURCE``, so their refs never collide with an ERP's. A
+write-off is a credit note marked ``attributes["write_off"]``: it settles the invoice through
+an ordinary credit allocation, so ``open = amount − Σ allocations`` holds and every reader of
+the ledger (aging, KPIs, frames) needs nothing new (docs/disputes.md).
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ from recoup.ledger.balances import recompute_balances
 from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Allocation, Customer, Invoice, Payment
 from recoup.ledger.rules import LedgerRuleBroken, Side, check_allocation, check_credit_note
+
+RECOUP_SOURCE = "recoup"
+WRITE_OFF = "write_off"
 
 
 def _payment_side(payment: Payment) -> Side:
@@ -125,3 +134,141 @@ def assign_collector(*, customer: Customer, collector: Any, actor: Any, now: dt.
     )
     customers_changed([customer.pk], kind="customer")
     return customer
+
+
+def _locked_debit(invoice: Invoice) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        raise LedgerRuleBroken(f"{invoice.invoice_ref} is a credit note; only invoices and debit notes are credited")
+    return invoice
+
+
+def _unused_ref(stem: str) -> str:
+    """``stem1``, or ``stem2`` if that is taken …: refs of documents recoup issues against one
+    invoice (locked by the caller, so two requests cannot pick the same)."""
+    taken = set(Invoice.objects.filter(source=RECOUP_SOURCE, invoice_ref__startswith=stem).values_list("invoice_ref", flat=True))
+    n = 1
+    while f"{stem}{n}" in taken:
+        n += 1
+    return f"{stem}{n}"
+
+
+def _credit(
+    invoice: Invoice, *, amount: int, issued_on: dt.date, prefix: str, description: str, attributes: dict[str, Any]
+) -> Invoice:
+    check_allocation(
+        source=Side(ref="the credit", currency=invoice.currency, open_amount=amount),
+        target=_invoice_side(invoice),
+        target_kind=invoice.kind,
+        amount=amount,
+    )
+    credit = Invoice.objects.create(
+        source=RECOUP_SOURCE,
+        invoice_ref=_unused_ref(f"{prefix}-{invoice.invoice_ref[:90]}-"),
+        customer_id=invoice.customer_id,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        issue_date=issued_on,
+        due_date=issued_on,
+        currency=invoice.currency,
+        amount=amount,
+        open_amount=amount,
+        credited_invoice=invoice,
+        description=description[:500],
+        attributes=attributes,
+    )
+    Allocation.objects.create(invoice=invoice, credit_note=credit, amount=amount, applied_on=issued_on)
+    recompute_balances(connection, invoice_ids=[invoice.pk, credit.pk], payment_ids=[])
+    invoice.refresh_from_db(fields=["open_amount"])
+    credit.refresh_from_db(fields=["open_amount"])
+    return credit
+
+
+@transaction.atomic
+def issue_credit_note(
+    *, invoice: Invoice, amount: int, issued_on: dt.date, actor: Any, now: dt.datetime, description: str = ""
+) -> Invoice:
+    """A credit note of ``amount`` (at most what ``invoice`` still has open), applied to it at once."""
+    invoice = _locked_debit(invoice)
+    credit = _credit(invoice, amount=amount, issued_on=issued_on, prefix="CN", description=description, attributes={})
+    record_event(
+        actor=actor,
+        action="credit_note.issue",
+        obj=credit,
+        at=now,
+        after={"credit_note": credit.invoice_ref, "invoice": invoice.invoice_ref, "amount": amount, "description": description},
+    )
+    customers_changed([invoice.customer_id], kind="ledger")
+    return credit
+
+
+@transaction.atomic
+def write_off(
+    *, invoice: Invoice, amount: int, issued_on: dt.date, actor: Any, now: dt.datetime, description: str = ""
+) -> Invoice:
+    """Write ``amount`` of ``invoice`` off: a credit note marked as a write-off, applied to it."""
+    invoice = _locked_debit(invoice)
+    credit = _credit(
+        invoice, amount=amount, issued_on=issued_on, prefix="WO", description=description, attributes={WRITE_OFF: True}
+    )
+    record_event(
+        actor=actor,
+        action="write_off",
+        obj=credit,
+        at=now,
+        after={"write_off": credit.invoice_ref, "invoice": invoice.invoice_ref, "amount": amount, "description": description},
+    )
+    customers_changed([invoice.customer_id], kind="ledger")
+    return credit
+
+
+@transaction.atomic
+def correct_invoice(
+    *, invoice: Invoice, amount: int, due_date: dt.date, issued_on: dt.date, actor: Any, now: dt.datetime, description: str = ""
+) -> tuple[Invoice, Invoice]:
+    """Replace what is still open on ``invoice`` by a corrected invoice of ``amount``: a credit
+    note for its whole open amount, and a new invoice (``INV-7-R1``) due on ``due_date``."""
+    invoice = _locked_debit(invoice)
+    if amount <= 0:
+        raise LedgerRuleBroken(f"a corrected invoice must be for more than zero, not {amount}")
+    if due_date < issued_on:
+        raise LedgerRuleBroken(f"the corrected invoice cannot be due ({due_date}) before it is issued ({issued_on})")
+    if invoice.open_amount <= 0:
+        raise LedgerRuleBroken(f"{invoice.invoice_ref} has nothing open to correct")
+    credited = invoice.open_amount
+    credit = _credit(
+        invoice,
+        amount=credited,
+        issued_on=issued_on,
+        prefix="CN",
+        description=description or f"Replaced by a corrected invoice for {invoice.invoice_ref}",
+        attributes={},
+    )
+    replacement = Invoice.objects.create(
+        source=RECOUP_SOURCE,
+        invoice_ref=_unused_ref(f"{invoice.invoice_ref[:90]}-R"),
+        customer_id=invoice.customer_id,
+        kind=invoice.kind,
+        issue_date=issued_on,
+        due_date=due_date,
+        currency=invoice.currency,
+        amount=amount,
+        open_amount=amount,
+        po_number=invoice.po_number,
+        description=f"Corrects {invoice.invoice_ref}"[:500],
+        attributes={"corrects": invoice.invoice_ref},
+    )
+    record_event(
+        actor=actor,
+        action="invoice.correct",
+        obj=replacement,
+        at=now,
+        before={"invoice": invoice.invoice_ref, "open_amount": credited},
+        after={
+            "credit_note": credit.invoice_ref,
+            "invoice": replacement.invoice_ref,
+            "amount": amount,
+            "due_date": due_date.isoformat(),
+        },
+    )
+    customers_changed([invoice.customer_id], kind="ledger")
+    return credit, replacement

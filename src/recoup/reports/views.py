@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from recoup.accounts import selectors as accounts
 from recoup.ledger import clock
 from recoup.ledger import selectors as ledger_selectors
-from recoup.reports import selectors
+from recoup.reports import disputes, selectors
 
 ROWS_PER_PAGE = 50
 GROUP_LABELS = {"customer": "Customer", "collector": "Collector", "segment": "Segment", "currency": "Currency"}
@@ -113,6 +113,8 @@ def aging(request: HttpRequest) -> HttpResponse:
         "buckets": list(AMOUNT_LABELS),
         "overdue_buckets": selectors.OVERDUE,
         "totals": board.aging.totals.to_dicts(),
+        # Disputed amounts are not collectible (docs/disputes.md).
+        "collectible": disputes.collectible(board.aging.totals.to_dicts(), board.kpi_currency, as_of, home=board.home),
         "home_currency": selectors.home_currency(),
         "trend": trend,
         "month_to_date": next((r for r in trend if r["partial"]), None),

@@ -74,6 +74,14 @@ def to_home(frame: pl.DataFrame, amount: str, rates: dict[str, int], home: str) 
     return ((num + den // 2) // den).cast(pl.Int64)
 
 
+def _per_customer(disputes: pl.DataFrame) -> pl.DataFrame:
+    """Dispute facts per customer (they come per customer and currency): the amount in home units,
+    the last settled, the earliest SLA due of an open case."""
+    return disputes.group_by("customer_id").agg(
+        pl.col("open_dispute_home").sum(), pl.col("last_dispute_resolved_on").max(), pl.col("open_dispute_sla_due").min()
+    )
+
+
 def load(
     *, as_of: dt.date, now: dt.datetime, customer_id: int | None = None, late_within_days: int | None = None
 ) -> dict[str, Any]:
@@ -111,7 +119,7 @@ def load(
     credit_rows = customers.select("customer_id", "currency", "credit_limit")
     customers = customers.with_columns(credit_limit_home=to_home(credit_rows, "credit_limit", rates, home))
     disputes = disputes.with_columns(open_dispute_home=to_home(disputes, "open_dispute", rates, home))
-    disputes = disputes.group_by("customer_id").agg(pl.col("open_dispute_home").sum(), pl.col("last_dispute_resolved_on").max())
+    disputes = _per_customer(disputes)
 
     # The contact to call: the primary one unless it may not be called, else the first callable.
     ranked_contacts = contacts.sort(

@@ -62,6 +62,7 @@ _TEXT_COLUMNS = frozenset(
         "open_home",
         "credit_limit_home",
         "last_dispute_resolved_on",
+        "open_dispute_sla_due",
         "next_instalment_due",
         "disputed_home",
         "disputed_own",

@@ -65,6 +65,8 @@ def reason_text(rule: RuleSpec, row: Mapping[str, Any], money: Callable[[int], s
         text = f"Open {money(int(row['open_home']))} exceeds the credit limit of {money(int(row['credit_limit_home']))}"
     elif kind == "dispute_resolved":
         text = f"Dispute resolved on {_day(row['last_dispute_resolved_on'])}"
+    elif kind == "dispute_sla_breached":
+        text = f"Dispute past its SLA since {_day(row['open_dispute_sla_due'])}"
     elif kind == "instalment_due":
         text = f"Plan instalment due {_day(row['next_instalment_due'])}"
     else:

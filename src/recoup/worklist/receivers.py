@@ -16,8 +16,13 @@ REFRESH_AT_ONCE = 25
 
 
 def follow_change(change: CustomersChanged) -> None:
-    from recoup.worklist import services, tasks
+    from recoup.worklist import dispute_tasks, services, tasks
 
+    if change.concerns("dispute"):
+        # A case's owner, escalation or status changed: its follow-up follows. Not announced as a
+        # "task" change: the refresh below is the one that would answer it.
+        many = len(change.customer_ids) > REFRESH_AT_ONCE
+        dispute_tasks.sync(now=timezone.now(), customer_ids=None if many else change.customer_ids, announce=False)
     if len(change.customer_ids) > REFRESH_AT_ONCE:
         tasks.rebuild_after_change_task()
         return

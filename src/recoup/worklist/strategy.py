@@ -92,6 +92,7 @@ RULE_KINDS: dict[str, RuleKind] = {
         ),
         RuleKind("credit_limit", "Credit limit exceeded", (), 40),
         RuleKind("dispute_resolved", "Dispute resolved within the last D days", (_days("within_days", "days", 7, 1),), 30),
+        RuleKind("dispute_sla_breached", "A dispute case is past its SLA", (), 25),
         RuleKind("instalment_due", "Payment-plan instalment due within D days", (_days("within_days", "days", 2, 0),), 35),
     )
 }

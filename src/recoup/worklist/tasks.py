@@ -8,6 +8,8 @@
 - ``rebuild_after_change_task``: after a change to many customers at once ("customer changed",
   recoup.worklist.receivers): an import, a scoring run.
 - ``refresh_customers_task``: refreshes given customers.
+- ``dispute_sla_task``: every hour at :10 (UTC), dispute cases past their SLA go to a senior and
+  cases due soon or past it are put on their owner's follow-ups (worklist.dispute_tasks).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 from django.utils import timezone
 from huey import crontab
 
+from recoup.disputes import services as dispute_services
 from recoup.jobs.durable import durable_periodic_task, durable_task
 from recoup.ledger.clock import business_date
 from recoup.promises import services as promises
-from recoup.worklist import services
+from recoup.worklist import dispute_tasks, services
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +69,14 @@ def judge_promises_task() -> dict[str, int]:
     followed = services.follow_up_broken_promises(now=now)
     log.info("judged %d promise(s); %d follow-up(s) for broken ones", judged, followed)
     return {"judged": judged, "follow_ups": followed}
+
+
+@durable_periodic_task(crontab(minute="10"))
+def dispute_sla_task() -> dict[str, int]:
+    """Escalate cases past their SLA to a senior, then put cases due soon or past it on their
+    owner's (or the senior's) follow-ups. Idempotent: an escalated case is not escalated again."""
+    now = timezone.now()
+    escalated = dispute_services.escalate_breached(now=now)
+    changed = dispute_tasks.sync(now=now)
+    log.info("disputes: %d escalated; follow-ups changed for %d customer(s)", len(escalated), changed)
+    return {"escalated": len(escalated), "customers": changed}

@@ -50,6 +50,7 @@ CUSTOMER_FACTS: dict[str, Any] = {
     "broken_promises": pl.Int64,
     "open_dispute_home": pl.Int64,
     "last_dispute_resolved_on": pl.Date,
+    "open_dispute_sla_due": pl.Date,  # earliest SLA due date of an open dispute case
     "next_instalment_due": pl.Date,  # earliest open instalment of an active plan
     "late_paid_last_year": pl.Int64,
     "last_reached_at": pl.Datetime("us", "UTC"),
@@ -126,6 +127,8 @@ def _rule_expr(rule: RuleSpec, items: pl.DataFrame, as_of: dt.date) -> tuple[pl.
     if rule.kind == "dispute_resolved":
         since = as_of - dt.timedelta(days=int(rule.param("within_days")))
         return col("last_dispute_resolved_on").is_not_null() & (col("last_dispute_resolved_on") >= since), None
+    if rule.kind == "dispute_sla_breached":
+        return col("open_dispute_sla_due").is_not_null() & (col("open_dispute_sla_due") < as_of), None
     if rule.kind == "instalment_due":
         horizon = as_of + dt.timedelta(days=int(rule.param("within_days")))
         return col("next_instalment_due").is_not_null() & (col("next_instalment_due") <= horizon), None

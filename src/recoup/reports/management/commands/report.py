@@ -1,4 +1,4 @@
-"""`recoup report aging|dso|cei --as-of DATE [--from DATE] [--by ...] [--format ...] [--home]`."""
+"""`recoup report aging|dso|cei|disputes --as-of DATE [--from DATE] [--by ...] [--format ...] [--home]`."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from recoup.kernel.money import Money, UnknownCurrency, format_money
 from recoup.ledger import clock
 from recoup.ledger.exports import write
-from recoup.reports import selectors
+from recoup.reports import disputes, selectors
 
-REPORTS = ("aging", "dso", "cei")
+REPORTS = ("aging", "dso", "cei", "disputes")
 FORMATS = ("table", "csv", "xlsx", "json")
 KPI_LABELS = {
     "dso": "DSO (standard)",
@@ -27,7 +27,7 @@ REPORT_KPIS = {"dso": ("dso", "dso_countback", "best_possible_dso", "add"), "cei
 
 
 class Command(BaseCommand):
-    help = "Receivables reports: aging buckets, DSO (standard, count-back, best possible, ADD) and CEI."
+    help = "Receivables reports: aging buckets, DSO (standard, count-back, best possible, ADD), CEI and disputes."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("report", choices=REPORTS)
@@ -36,7 +36,11 @@ class Command(BaseCommand):
             "--from",
             dest="start",
             type=dt.date.fromisoformat,
-            help=f"first day of the DSO/CEI period (default: as-of − {selectors.DEFAULT_PERIOD_DAYS - 1} days)",
+            help=f"first day of the DSO/CEI period (default: as-of − {selectors.DEFAULT_PERIOD_DAYS - 1} days;"
+            f" disputes: − {disputes.DEFAULT_PERIOD_DAYS - 1} days)",
+        )
+        parser.add_argument(
+            "--part", choices=disputes.PARTS, default="aging", help="disputes as CSV: which table (default aging)"
         )
         parser.add_argument("--by", choices=selectors.GROUPINGS, default="customer", help="aging rows per (default customer)")
         parser.add_argument("--currency", help="only items in this currency")
@@ -51,7 +55,9 @@ class Command(BaseCommand):
         as_of = opts["as_of"] or clock.today()
         currency = opts["currency"].upper() if opts["currency"] else None
         try:
-            if opts["report"] == "aging":
+            if opts["report"] == "disputes":
+                self._disputes(disputes.dispute_report(as_of, opts["start"]), fmt, opts["part"], opts["output"])
+            elif opts["report"] == "aging":
                 self._aging(as_of, opts["by"], opts["home"], currency, fmt, opts["output"])
             else:
                 start = opts["start"] or selectors.default_period_start(as_of)
@@ -76,6 +82,18 @@ class Command(BaseCommand):
         else:
             frame = report.frame.drop("customer_id", strict=False)
             self._emit(write(selectors.as_decimal_columns(frame), fmt, output), output)
+
+    def _disputes(self, report: disputes.DisputeReport, fmt: str, part: str, output: Path | None) -> None:
+        if fmt == "table":
+            disputes.print_tables(report, self.stdout)
+            return
+        writers = {"json": disputes.json_bytes, "xlsx": disputes.xlsx_bytes}
+        data = writers[fmt](report) if fmt in writers else disputes.csv_bytes(report, part)
+        if output is not None and fmt != "json":
+            output.write_bytes(data)
+            self.stderr.write(f"wrote {output}")
+            return
+        self._emit(data, output)
 
     def _kpis(
         self, name: str, start: dt.date, end: dt.date, home: bool, currency: str | None, fmt: str, output: Path | None

@@ -1,0 +1,110 @@
+"""JSON API for dispute cases (django-ninja; OpenAPI at /api/docs): read what a user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from recoup.disputes import rules, selectors
+from recoup.disputes.models import Dispute
+from recoup.ledger.clock import business_date
+from recoup.ledger.selectors import NotYours
+
+router = Router(tags=["disputes"])
+
+
+class ItemOut(Schema):
+    invoice_ref: str
+    amount: int
+    open_amount: int
+    credited: int
+    written_off: int
+    replaced_by: str | None
+
+
+class CaseOut(Schema):
+    id: int
+    customer_ref: str
+    customer: str
+    reason: str
+    status: str
+    resolution: str
+    amount: int
+    currency: str
+    owner: str | None
+    escalated_to: str | None
+    opened_on: dt.date
+    sla_due: dt.date | None
+    sla_state: str
+    resolved_on: dt.date | None
+
+
+class CaseDetailOut(CaseOut):
+    items: list[ItemOut]
+    next_action: str
+    history: list[dict[str, str]]
+
+
+def _out(case: Dispute, as_of: dt.date) -> dict[str, object]:
+    return {
+        "id": case.pk,
+        "customer_ref": case.customer.customer_ref,
+        "customer": case.customer.name,
+        "reason": case.reason,
+        "status": case.status,
+        "resolution": case.resolution,
+        "amount": case.amount,
+        "currency": case.currency,
+        "owner": case.owner.email if case.owner else None,
+        "escalated_to": case.escalated_to.email if case.escalated_to else None,
+        "opened_on": case.opened_on,
+        "sla_due": case.sla_due,
+        "sla_state": rules.sla_state(
+            status=case.status, sla_due=case.sla_due, as_of=as_of, due_soon_days=selectors.due_soon_days()
+        ),
+        "resolved_on": case.resolved_on,
+    }
+
+
+@router.get("/disputes", response=list[CaseOut], summary="Dispute cases the user may see")
+def case_list(request: HttpRequest, scope: str = "team", status: str = "open", reason: str = "") -> list[dict[str, object]]:
+    """``scope``: mine, team, due_soon, breached; ``status``: open, closed, all. At most 500, SLA due first."""
+    as_of = business_date(timezone.now())
+    if scope not in selectors.SCOPES or status not in selectors.STATUS_FILTERS:
+        raise HttpError(
+            400, f"scope is one of {', '.join(selectors.SCOPES)}; status one of {', '.join(selectors.STATUS_FILTERS)}"
+        )
+    filters = selectors.CaseFilters(scope=scope, status=status, reason=reason if reason in Dispute.Reason.values else "")
+    return [_out(case, as_of) for case in selectors.case_list(request.user, filters, as_of=as_of)[:500]]
+
+
+@router.get("/disputes/{case_id}", response=CaseDetailOut, summary="One case: items, amounts, next action, history")
+def case_detail(request: HttpRequest, case_id: int) -> dict[str, object]:
+    as_of = business_date(timezone.now())
+    try:
+        case = selectors.case_for(request.user, case_id)
+    except Dispute.DoesNotExist:
+        raise HttpError(404, "No such dispute") from None
+    except NotYours as exc:
+        raise HttpError(403, str(exc)) from None
+    page = selectors.case_page(case, user=request.user, as_of=as_of)
+    return {
+        **_out(case, as_of),
+        "items": [
+            {
+                "invoice_ref": i.invoice.invoice_ref,
+                "amount": i.invoice.amount,
+                "open_amount": i.invoice.open_amount,
+                "credited": i.credited,
+                "written_off": i.written_off,
+                "replaced_by": i.replacement.invoice_ref if i.replacement else None,
+            }
+            for i in page["items"]
+        ],
+        "next_action": page["next_action"],
+        "history": [{"at": line.at.isoformat(), "who": line.who, "text": line.text} for line in page["history"]],
+    }
