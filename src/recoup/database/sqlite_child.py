@@ -13,7 +13,7 @@ this process answers each with ``T`` + 8-byte big-endian length + an Arrow IPC s
 ``E`` + length + a UTF-8 error message. All statements run in one read transaction, so they
 see one snapshot of the database. End of input ends the transaction and the process.
 
-Imports: the standard library (no ``sqlite3``), pyarrow and the ADBC SQLite driver only.
+Imports: the standard library (no ``sqlite3``), pyarrow and the ADBC driver manager and SQLite driver only.
 """
 
 from __future__ import annotations
@@ -41,33 +41,42 @@ def _answer(out: Any, kind: bytes, payload: Any) -> None:
 def main() -> int:
     if "sqlite3" in sys.modules:  # the whole point: one SQLite library in this process
         raise SystemExit("sqlite_child: Python's sqlite3 is loaded in the reader process")
-    import adbc_driver_sqlite.dbapi as adbc
+    # The driver manager's own API, not its DB-API module: that one imports pandas and polars,
+    # two seconds of start-up for nothing this process uses.
+    import adbc_driver_manager as adbc
+    import adbc_driver_sqlite
     import pyarrow as pa
+    import pyarrow.ipc
 
-    path = sys.argv[1]
     out = sys.stdout.buffer
-    conn = adbc.connect(path)
+    database = adbc.AdbcDatabase(driver=adbc_driver_sqlite._driver_path(), uri=sys.argv[1])
+    conn = adbc.AdbcConnection(database)
+    # Not autocommit: every statement of this process runs in one read transaction, one snapshot.
+    conn.set_options(**{"adbc.connection.autocommit": "false"})
+    statement = adbc.AdbcStatement(conn)
     try:
-        with conn.cursor() as cursor:
-            for pragma in READ_PRAGMAS:
-                cursor.execute(pragma)
-        conn.commit()  # the driver opens a transaction on connect; begin the read one afresh
+        for pragma in READ_PRAGMAS:
+            statement.set_sql_query(pragma)
+            statement.execute_update()
         for line in sys.stdin:
             if not line.strip():
                 continue
-            sql = json.loads(line)["sql"]
             try:
-                with conn.cursor() as cursor:
-                    cursor.execute(sql)
-                    table = cursor.fetch_arrow_table()
+                statement.set_sql_query(json.loads(line)["sql"])
+                handle, _ = statement.execute_query()
+                batches = pa.RecordBatchReader._import_from_c(handle.address)
                 sink = pa.BufferOutputStream()
-                with pa.ipc.new_stream(sink, table.schema) as writer:
-                    writer.write_table(table)
+                with pyarrow.ipc.new_stream(sink, batches.schema) as writer:
+                    for batch in batches:
+                        writer.write_batch(batch)
                 _answer(out, b"T", sink.getvalue())
             except Exception as exc:  # reported to the parent, which raises it there
                 _answer(out, b"E", f"{type(exc).__name__}: {exc}".encode())
     finally:
+        statement.close()
+        conn.rollback()
         conn.close()
+        database.close()
     return 0
 
 

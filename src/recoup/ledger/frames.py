@@ -178,12 +178,13 @@ def load_frames(
     chosen = statements(as_of, cash_since=cash_since, day_numbers=path == "sqlite-child", customer_ids=customer_ids)
     if path == "cursor":
         return read_frames(columnar.cursor_reader(connection), chosen), path
-    with columnar.reader(connection) as read:
-        before = read(*CHANGE_MARKER)["marker"][0]
+    # The marker is one indexed row: Django's own cursor reads it without starting a reader process.
+    marker = columnar.cursor_reader(connection)
+    before = marker(*CHANGE_MARKER)["marker"][0]
     frames = _read_parallel(connection, chosen)
+    if marker(*CHANGE_MARKER)["marker"][0] == before:
+        return frames, path
     with columnar.reader(connection) as read:
-        if read(*CHANGE_MARKER)["marker"][0] == before:
-            return frames, path
         return read_frames(read, chosen), path
 
 
