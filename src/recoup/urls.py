@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/", include("recoup.calls.urls")),
     path("playbook/", include("recoup.playbook.urls")),
     path("jobs/", include("recoup.jobs.urls")),
+    path("cash/", include("recoup.cashapp.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 
 from recoup.activities.models import Activity
+from recoup.cashapp import selectors as cashapp_selectors
 from recoup.disputes.models import Dispute
 from recoup.kernel.calendar import local_time
 from recoup.kernel.money import Money, format_money
@@ -129,6 +130,8 @@ def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.dat
         "contacts": contacts,
         "limits": limits,
         "tasks": list(Task.objects.filter(customer=customer, status=Task.Status.OPEN).select_related("user")[:10]),
+        # Money in the cash-application queue that looks like this customer's: do not chase it.
+        "paid_not_applied": cashapp_selectors.paid_not_applied(customer, as_of=as_of),
     }
 
 

@@ -34,4 +34,6 @@ def read(data: bytes, name: str = "", *, csv_mapping: tabular.CsvMapping | None 
         return swift.parse(data)
     if name.lower().endswith((".csv", ".txt")) or csv_mapping is not None:
         return tabular.parse(data, csv_mapping)
-    raise BankFileError("file", "not a bank statement recoup reads (camt.052/053/054, BAI2, MT940, OFX/QFX, NACHA, or CSV with a mapping)")
+    raise BankFileError(
+        "file", "not a bank statement recoup reads (camt.052/053/054, BAI2, MT940, OFX/QFX, NACHA, or CSV with a mapping)"
+    )

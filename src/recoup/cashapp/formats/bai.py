@@ -24,7 +24,8 @@ _NEXT_RECORD = re.compile(r"/(?=(?:01|02|03|16|49|88|98|99),)")
 _RETURNS = {"555", "556", "557", "558", "559", "564", "565", "566", "567", "568", "569"}
 # What US banks write in the text of an ACH or wire detail, and what it means.
 _NARRATIVE = re.compile(
-    r"(ORIG CO NAME|ORIGINATOR|B/O|BY ORDER OF|IND NAME|OBI|RMT INFO|REF|ENTRY DESCR|ORIG ID|SEC|TRN|CO ENTRY DESCR|INDIVIDUAL ID|ADDENDA)\s*[:=]\s*"
+    r"(ORIG CO NAME|ORIGINATOR|B/O|BY ORDER OF|IND NAME|OBI|RMT INFO|REF|ENTRY DESCR|ORIG ID|SEC|TRN"
+    r"|CO ENTRY DESCR|INDIVIDUAL ID|ADDENDA)\s*[:=]\s*"
 )
 
 
@@ -73,8 +74,14 @@ def parse(data: bytes) -> BankFile:
         bai = Bai2FileParser(helper, check_integrity=True).parse()
     except BankFileError:
         raise
-    except (bai2_errors.ParsingException, bai2_errors.IntegrityException, bai2_errors.NotSupportedYetException,
-            ValueError, IndexError, StopIteration) as exc:  # fmt: skip
+    except (
+        bai2_errors.ParsingException,
+        bai2_errors.IntegrityException,
+        bai2_errors.NotSupportedYetException,
+        ValueError,
+        IndexError,
+        StopIteration,
+    ) as exc:
         rows = len(helper.current_record.rows) if helper is not None and helper.current_record is not None else 1
         reason = str(exc) or exc.__class__.__name__
         raise BankFileError(f"line {records.line_of_current(rows)}", f"BAI2: {reason}") from None
@@ -90,7 +97,11 @@ def _statement(group: Any, account: Any, n: int) -> Statement:
     currency = (header.currency or group.header.currency or "USD").upper()
     day = group.header.as_of_date
     statement = Statement(
-        account=str(header.customer_account_number), currency=currency, statement_id=f"{day:%Y%m%d}-{n}", from_date=day, to_date=day
+        account=str(header.customer_account_number),
+        currency=currency,
+        statement_id=f"{day:%Y%m%d}-{n}",
+        from_date=day,
+        to_date=day,
     )
     statement.controls = {
         "account_control_total": account.trailer.account_control_total,
@@ -98,7 +109,15 @@ def _statement(group: Any, account: Any, n: int) -> Statement:
         "checked_by": "bai2 library (49, 98 and 99 totals and counts)",
     }
     for k, detail in enumerate(account.children, 1):
-        statement.lines.append(_line(detail, seq=len(statement.lines) + 1, where=f"account {n} ({header.customer_account_number}), 16 record {k}", currency=currency, day=day))
+        statement.lines.append(
+            _line(
+                detail,
+                seq=len(statement.lines) + 1,
+                where=f"account {n} ({header.customer_account_number}), 16 record {k}",
+                currency=currency,
+                day=day,
+            )
+        )
     return statement
 
 
@@ -109,12 +128,25 @@ def _line(detail: Any, *, seq: int, where: str, currency: str, day: Any) -> Bank
     value_on = availability.get("date") if isinstance(availability, dict) else None
     fields = _narrative(detail.text or "")
     return BankLine(
-        seq=seq, where=where, direction="credit" if credit else "debit", amount=int(detail.amount or 0), currency=currency,
-        booked_on=day, value_on=value_on, bank_ref=(detail.bank_reference or "").strip(),
+        seq=seq,
+        where=where,
+        direction="credit" if credit else "debit",
+        amount=int(detail.amount or 0),
+        currency=currency,
+        booked_on=day,
+        value_on=value_on,
+        bank_ref=(detail.bank_reference or "").strip(),
         end_to_end_id=(detail.customer_reference or "").strip(),
-        payer_name=fields.get("ORIG CO NAME") or fields.get("ORIGINATOR") or fields.get("B/O") or fields.get("BY ORDER OF") or fields.get("IND NAME") or "",
-        remittance=" ".join((detail.text or "").split()), bank_code=f"BAI {code}", is_return=code in _RETURNS,
-    )  # fmt: skip
+        payer_name=fields.get("ORIG CO NAME")
+        or fields.get("ORIGINATOR")
+        or fields.get("B/O")
+        or fields.get("BY ORDER OF")
+        or fields.get("IND NAME")
+        or "",
+        remittance=" ".join((detail.text or "").split()),
+        bank_code=f"BAI {code}",
+        is_return=code in _RETURNS,
+    )
 
 
 def _narrative(text: str) -> dict[str, str]:

@@ -18,7 +18,11 @@ from defusedxml.ElementTree import fromstring
 from recoup.cashapp.formats.base import BankFile, BankFileError, BankLine, RemittanceItem, Statement, major, parse_date, to_minor
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[234])\.001\.(\d\d)")
-_CONTAINERS = {"camt.052": ("BkToCstmrAcctRpt", "Rpt"), "camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn")}
+_CONTAINERS = {
+    "camt.052": ("BkToCstmrAcctRpt", "Rpt"),
+    "camt.053": ("BkToCstmrStmt", "Stmt"),
+    "camt.054": ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+}
 # Bank transaction codes (ISO 20022 external code list) for returned and reversed payments.
 _RETURN_SUBFAMILIES = {"RRTN", "ARET", "RPCR", "UPCQ", "RCHQ", "CQRV"}
 
@@ -31,10 +35,14 @@ def parse(data: bytes) -> BankFile:
     try:
         root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise BankFileError("XML", f"refused: {exc.__class__.__name__} (DTDs and entities are not allowed in a statement)") from None
+        raise BankFileError(
+            "XML", f"refused: {exc.__class__.__name__} (DTDs and entities are not allowed in a statement)"
+        ) from None
     except ParseError as exc:
         line, column = exc.position
-        raise BankFileError(f"line {line}, column {column}", f"not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+        raise BankFileError(
+            f"line {line}, column {column}", f"not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})"
+        ) from None
     match = _NAMESPACE.search(root.tag)
     if match is None:
         raise BankFileError("Document", f"not a camt.052/053/054 document (namespace {root.tag.split('}')[0].lstrip('{')!r})")
@@ -147,7 +155,8 @@ def _summary(el: Element, statement: Statement, where: str) -> None:
         statement.controls[f"{direction}_sum_agrees"] = total == found
         if total != found:
             statement.warnings.append(
-                f"{where} / TxsSummry / {tag}: the file says {stated}, its {direction} lines add up to {major(found, statement.currency)}"
+                f"{where} / TxsSummry / {tag}: the file says {stated}, "
+                f"its {direction} lines add up to {major(found, statement.currency)}"
             )
 
 
@@ -179,7 +188,9 @@ def _entry_lines(entry: Element, where: str, *, start: int, warnings: list[str])
     return lines
 
 
-def _split(entry: Element, details: list[Element], amount: int, currency: str, where: str) -> tuple[list[tuple[list[Element], int]], str]:
+def _split(
+    entry: Element, details: list[Element], amount: int, currency: str, where: str
+) -> tuple[list[tuple[list[Element], int]], str]:
     """One line per TxDtls when their count and amounts agree with the entry (and its batch), else
     the entry as one line with every TxDtls's remittance, and the reason."""
     whole = [(details, amount)]
@@ -205,15 +216,33 @@ def _split(entry: Element, details: list[Element], amount: int, currency: str, w
 
 
 def _line(
-    entry: Element, txs: list[Element], *, seq: int, where: str, amount: int, currency: str, credit: bool,
-    booked: dt.date, value: dt.date | None, code: str, is_return: bool,
-) -> BankLine:  # fmt: skip
+    entry: Element,
+    txs: list[Element],
+    *,
+    seq: int,
+    where: str,
+    amount: int,
+    currency: str,
+    credit: bool,
+    booked: dt.date,
+    value: dt.date | None,
+    code: str,
+    is_return: bool,
+) -> BankLine:
     # The payer is the debtor of a credit; for a debit the other side is the creditor.
     party = "Dbtr" if credit else "Cdtr"
     names, accounts, texts, references, documents = [], [], [], [], []
     bank_ref, end_to_end = _text(entry, "AcctSvcrRef"), ""
     for tx in txs:
-        names.append(_first(tx, f"RltdPties/{party}/Pty/Nm", f"RltdPties/{party}/Nm", f"RltdPties/Ultmt{party}/Pty/Nm", f"RltdPties/Ultmt{party}/Nm"))
+        names.append(
+            _first(
+                tx,
+                f"RltdPties/{party}/Pty/Nm",
+                f"RltdPties/{party}/Nm",
+                f"RltdPties/Ultmt{party}/Pty/Nm",
+                f"RltdPties/Ultmt{party}/Nm",
+            )
+        )
         accounts.append(_first(tx, f"RltdPties/{party}Acct/Id/IBAN", f"RltdPties/{party}Acct/Id/Othr/Id"))
         bank_ref = _first(tx, "Refs/AcctSvcrRef", "Refs/TxId") or bank_ref
         e2e = _text(tx, "Refs/EndToEndId")
@@ -227,12 +256,23 @@ def _line(
         is_return = is_return or tx.find("RtrInf") is not None
     texts.append(_text(entry, "AddtlNtryInf"))
     return BankLine(
-        seq=seq, where=where, direction="credit" if credit else "debit", amount=amount, currency=currency,
-        booked_on=booked, value_on=value, bank_ref=bank_ref, end_to_end_id=end_to_end,
-        payer_name=next((n for n in names if n), ""), payer_account=next((a for a in accounts if a), ""),
-        remittance=" ".join(t for t in texts if t), references=tuple(dict.fromkeys(references)),
-        documents=tuple(documents), bank_code=code, is_return=is_return,
-    )  # fmt: skip
+        seq=seq,
+        where=where,
+        direction="credit" if credit else "debit",
+        amount=amount,
+        currency=currency,
+        booked_on=booked,
+        value_on=value,
+        bank_ref=bank_ref,
+        end_to_end_id=end_to_end,
+        payer_name=next((n for n in names if n), ""),
+        payer_account=next((a for a in accounts if a), ""),
+        remittance=" ".join(t for t in texts if t),
+        references=tuple(dict.fromkeys(references)),
+        documents=tuple(documents),
+        bank_code=code,
+        is_return=is_return,
+    )
 
 
 def _documents(strd: Element, currency: str, where: str) -> list[RemittanceItem]:

@@ -100,19 +100,28 @@ def _number(record: str, start: int, end: int, line: int, name: str) -> int:
 def _batch_header(line: int, record: str) -> _Batch:
     effective = record[69:75]
     return _Batch(
-        line=line, company=record[4:20].strip(), company_id=record[40:50].strip(), sec=record[50:53],
+        line=line,
+        company=record[4:20].strip(),
+        company_id=record[40:50].strip(),
+        sec=record[50:53],
         description=record[53:63].strip(),
         effective=parse_date(effective, "%y%m%d", f"line {line}, columns 70-75 (effective entry date)"),
-    )  # fmt: skip
+    )
 
 
 def _entry(line: int, record: str, sec: str) -> _Entry:
     _number(record, 4, 12, line, "the receiving DFI")
     name = record[58:74] if sec == "CTX" else record[54:76]
     return _Entry(
-        line=line, code=record[1:3], dfi=record[3:11], account=record[12:29].strip(), amount=_number(record, 30, 39, line, "the amount"),
-        name=name.strip(), identification=record[39:54].strip(), trace=record[79:94],
-    )  # fmt: skip
+        line=line,
+        code=record[1:3],
+        dfi=record[3:11],
+        account=record[12:29].strip(),
+        amount=_number(record, 30, 39, line, "the amount"),
+        name=name.strip(),
+        identification=record[39:54].strip(),
+        trace=record[79:94],
+    )
 
 
 def _addenda(line: int, record: str, batch: _Batch) -> None:
@@ -120,7 +129,9 @@ def _addenda(line: int, record: str, batch: _Batch) -> None:
         raise BankFileError(f"line {line}", "an addenda record (7) before any entry (6)")
     entry = batch.entries[-1]
     if record[87:94] != entry.trace[-7:]:
-        raise BankFileError(f"line {line}, columns 88-94", f"the addenda names entry {record[87:94]}, the entry before it is {entry.trace[-7:]}")
+        raise BankFileError(
+            f"line {line}, columns 88-94", f"the addenda names entry {record[87:94]}, the entry before it is {entry.trace[-7:]}"
+        )
     entry.addenda.append((record[1:3], record[3:83], _number(record, 84, 87, line, "the addenda sequence")))
 
 
@@ -143,7 +154,9 @@ def _check_batch(line: int, record: str, batch: _Batch) -> None:
     }
     for name, value in says.items():
         if value != found[name]:
-            raise BankFileError(f"line {line} (batch control)", f"the {name} says {value}, the batch's records make {found[name]}")
+            raise BankFileError(
+                f"line {line} (batch control)", f"the {name} says {value}, the batch's records make {found[name]}"
+            )
     batch.closed = True
 
 
@@ -173,10 +186,12 @@ def _statements(batches: list[_Batch]) -> list[Statement]:
     by_account: dict[str, Statement] = {}
     for n, batch in enumerate(batches, 1):
         for k, entry in enumerate(batch.entries, 1):
-            if entry.code in _PRENOTES or entry.amount == 0 and not entry.addenda:
+            if entry.code in _PRENOTES or (entry.amount == 0 and not entry.addenda):
                 continue  # a prenote tests the route and moves no money
             statement = by_account.setdefault(entry.account, Statement(account=entry.account, currency="USD", statement_id=""))
-            statement.lines.append(_line(batch, entry, seq=len(statement.lines) + 1, where=f"line {entry.line} (batch {n}, entry {k})"))
+            statement.lines.append(
+                _line(batch, entry, seq=len(statement.lines) + 1, where=f"line {entry.line} (batch {n}, entry {k})")
+            )
     for statement in by_account.values():
         days = [line.booked_on for line in statement.lines]
         statement.from_date, statement.to_date = min(days), max(days)
@@ -193,13 +208,21 @@ def _line(batch: _Batch, entry: _Entry, *, seq: int, where: str) -> BankLine:
     remittance = parse_820(joined.strip() if is_x12 else " ".join(t.strip() for t in texts), where)
     credit = entry.code[1] in "1234"
     return BankLine(
-        seq=seq, where=where, direction="credit" if credit else "debit", amount=entry.amount, currency="USD",
-        booked_on=batch.effective, bank_ref=entry.trace, end_to_end_id=entry.identification,
-        payer_name=remittance.payer or batch.company, payer_account=batch.company_id,
+        seq=seq,
+        where=where,
+        direction="credit" if credit else "debit",
+        amount=entry.amount,
+        currency="USD",
+        booked_on=batch.effective,
+        bank_ref=entry.trace,
+        end_to_end_id=entry.identification,
+        payer_name=remittance.payer or batch.company,
+        payer_account=batch.company_id,
         remittance=" ".join(t for t in (batch.description, remittance.text) if t),
-        documents=tuple(remittance.items), bank_code=f"ACH {batch.sec} {entry.code}",
+        documents=tuple(remittance.items),
+        bank_code=f"ACH {batch.sec} {entry.code}",
         is_return=entry.code in _RETURN_CODES or any(kind == "99" for kind, _, _ in entry.addenda),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -222,7 +245,9 @@ def parse_820(text: str, where: str) -> Remittance:
     for segment in segments:
         elements = segment.split("*")
         if elements[0] == "RMR" and len(elements) >= 3 and elements[1] in ("IV", "IK", "OI", "PO", "R7"):
-            paid = to_minor(elements[4], "USD", f"{where}, RMR {elements[2]}") if len(elements) > 4 and elements[4].strip() else None
+            paid = (
+                to_minor(elements[4], "USD", f"{where}, RMR {elements[2]}") if len(elements) > 4 and elements[4].strip() else None
+            )
             remittance.items.append(RemittanceItem(ref=elements[2].strip(), amount=paid))
         elif elements[0] == "N1" and len(elements) >= 3 and elements[1] == "PR":
             remittance.payer = elements[2].strip()

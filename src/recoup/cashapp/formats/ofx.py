@@ -23,7 +23,13 @@ from recoup.cashapp.formats.base import BankFile, BankFileError, BankLine, State
 
 _XML_DECLARATION = re.compile(rb"<\?xml[^>]*encoding=[\"']([\w.:-]+)[\"'][^>]*\?>", re.IGNORECASE)
 _CHARSET = re.compile(rb"CHARSET:\s*([\w-]+)")
-_CHARSETS = {b"WINDOWS-1252": b"1252", b"CP1252": b"1252", b"8859-1": b"ISO-8859-1", b"LATIN1": b"ISO-8859-1", b"LATIN-1": b"ISO-8859-1"}
+_CHARSETS = {
+    b"WINDOWS-1252": b"1252",
+    b"CP1252": b"1252",
+    b"8859-1": b"ISO-8859-1",
+    b"LATIN1": b"ISO-8859-1",
+    b"LATIN-1": b"ISO-8859-1",
+}
 # Money in: the transaction types a customer's payment arrives as.
 _INCOMING = {"CREDIT", "DEP", "DIRECTDEP", "XFER", "INT", "DIV", "OTHER"}
 
@@ -92,7 +98,11 @@ def _statement(stmt: Any, raw_list: Any, n: int) -> Statement:
         raw_tx = raw_transactions[k - 1] if k - 1 < len(raw_transactions) else None
         statement.lines.append(_line(tx, raw_tx, seq=k, where=f"{where} / STMTTRN {k} (FITID {tx.fitid})", currency=currency))
     # OFX states no opening balance and no totals: the check it allows is the period's bounds.
-    outside = [line.where for line in statement.lines if statement.from_date and statement.to_date and not statement.from_date <= line.booked_on <= statement.to_date]
+    outside = [
+        line.where
+        for line in statement.lines
+        if statement.from_date and statement.to_date and not statement.from_date <= line.booked_on <= statement.to_date
+    ]
     statement.controls = {"lines": len(statement.lines), "posted_within_period": not outside}
     if outside:
         statement.warnings.append(f"{where}: {len(outside)} transaction(s) posted outside DTSTART–DTEND ({outside[0]})")
@@ -107,12 +117,21 @@ def _line(tx: Any, raw_tx: Any, *, seq: int, where: str, currency: str) -> BankL
     memo = str(tx.memo or "")
     texts = [memo] + [str(v) for v in (tx.checknum, tx.refnum) if v]
     return BankLine(
-        seq=seq, where=where, direction="credit" if amount > 0 else "debit", amount=abs(amount), currency=currency,
-        booked_on=booked, value_on=_day(raw_tx, "DTAVAIL", where), bank_ref=str(tx.fitid or ""),
-        end_to_end_id=str(tx.refnum or ""), payer_name=name, payer_account=_counter_account(tx),
-        remittance=" ".join(t for t in texts if t), bank_code=f"OFX {tx.trntype}",
+        seq=seq,
+        where=where,
+        direction="credit" if amount > 0 else "debit",
+        amount=abs(amount),
+        currency=currency,
+        booked_on=booked,
+        value_on=_day(raw_tx, "DTAVAIL", where),
+        bank_ref=str(tx.fitid or ""),
+        end_to_end_id=str(tx.refnum or ""),
+        payer_name=name,
+        payer_account=_counter_account(tx),
+        remittance=" ".join(t for t in texts if t),
+        bank_code=f"OFX {tx.trntype}",
         is_return=amount > 0 and str(tx.trntype) not in _INCOMING,
-    )  # fmt: skip
+    )
 
 
 def _counter_account(tx: Any) -> str:

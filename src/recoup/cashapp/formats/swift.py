@@ -21,14 +21,20 @@ import mt940
 from recoup.cashapp.formats.base import BankFile, BankFileError, BankLine, Statement, to_minor
 
 # The SEPA narrative sub-fields banks put between slashes in :86: (SWIFT "structured" 86).
-_SUBFIELDS = (
-    "TRTP|IBAN|BIC|NAME|REMI|EREF|MARF|CSID|ORDP|BENM|ID|ADDR|CDTRREFTP|CDTRREF|CD|ISSR|ISDT|SVCL|RTRN|ULTC|ULTD|ULTB|PURP|PREF|ACCW|OCMT|CHGS|EXCH|USTD|STRD"
+_SUBFIELDS = "|".join(
+    (
+        *("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "MARF", "CSID", "ORDP", "BENM", "ID", "ADDR", "CDTRREFTP", "CDTRREF"),
+        *("CD", "ISSR", "ISDT", "SVCL", "RTRN", "ULTC", "ULTD", "ULTB", "PURP", "PREF", "ACCW", "OCMT", "CHGS", "EXCH"),
+        *("USTD", "STRD"),
+    )
 )
 _SUBFIELD = re.compile(rf"/({_SUBFIELDS})/")
 _DUTCH_REFERENCE = re.compile(r"BETALINGSKENM\.?\s*(\d{7,16})\b")
 # What banks put in the :61: reference field when the real one is in the narrative.
 _NO_REFERENCE = frozenset({"NONREF", "EREF", "MARF", "PREF", "NOTPROVIDED"})
-_OPTIONS = mt940.Options(applicant_iban=True, merge_keeps_values=True, strip_bom=True, gvc_leading_text=True, unbounded_details=True)
+_OPTIONS = mt940.Options(
+    applicant_iban=True, merge_keeps_values=True, strip_bom=True, gvc_leading_text=True, unbounded_details=True
+)
 _TAG = re.compile(r"^:(\d\d[A-Z]?):", re.MULTILINE)
 
 
@@ -63,8 +69,16 @@ def parse(data: bytes) -> BankFile:
     text = _decode(data)
     _check_shape(text)
     bounds = _Bounds()
-    slugs = ("transaction_reference_number", "account_identification", "final_opening_balance", "intermediate_opening_balance",
-             "opening_balance", "final_closing_balance", "intermediate_closing_balance", "closing_balance")  # fmt: skip
+    slugs = (
+        "transaction_reference_number",
+        "account_identification",
+        "final_opening_balance",
+        "intermediate_opening_balance",
+        "opening_balance",
+        "final_closing_balance",
+        "intermediate_closing_balance",
+        "closing_balance",
+    )
     transactions = mt940.models.Transactions(processors={f"post_{s}": [bounds.hook(s)] for s in slugs}, options=_OPTIONS)
     logging.getLogger("mt940").disabled = True  # it logs every failed regex before raising
     try:
@@ -90,7 +104,29 @@ def _decode(data: bytes) -> str:
 
 def _check_shape(text: str) -> None:
     """Each statement needs :20:, :25:, an opening and a closing balance; an unknown tag is an error."""
-    known = {"20", "21", "25", "28", "28C", "60F", "60M", "60", "61", "86", "62F", "62M", "62", "64", "65", "13", "13D", "34F", "90D", "90C", "NS"}
+    known = {
+        "20",
+        "21",
+        "25",
+        "28",
+        "28C",
+        "60F",
+        "60M",
+        "60",
+        "61",
+        "86",
+        "62F",
+        "62M",
+        "62",
+        "64",
+        "65",
+        "13",
+        "13D",
+        "34F",
+        "90D",
+        "90C",
+        "NS",
+    }
     seen: list[tuple[str, int]] = []
     for match in _TAG.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
@@ -148,15 +184,22 @@ def _line(data: dict[str, Any], *, seq: int, where: str, currency: str) -> BankL
     extra = str(data.get("extra_details") or "").strip()
     customer_ref = str(data.get("customer_reference") or "")
     return BankLine(
-        seq=seq, where=where, direction="credit" if amount > 0 else "debit",
-        amount=abs(to_minor(amount, currency, where)), currency=currency,
-        booked_on=_plain(data.get("entry_date") or data["date"]), value_on=_plain(data["date"]),
+        seq=seq,
+        where=where,
+        direction="credit" if amount > 0 else "debit",
+        amount=abs(to_minor(amount, currency, where)),
+        currency=currency,
+        booked_on=_plain(data.get("entry_date") or data["date"]),
+        value_on=_plain(data["date"]),
         bank_ref=str(data.get("bank_reference") or (customer_ref if customer_ref.upper() not in _NO_REFERENCE else "")),
-        end_to_end_id=narrative.get("end_to_end", ""), payer_name=narrative.get("name", ""),
+        end_to_end_id=narrative.get("end_to_end", ""),
+        payer_name=narrative.get("name", ""),
         payer_account=narrative.get("account") or (extra if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", extra) else ""),
-        remittance=narrative.get("remittance", ""), references=tuple(narrative.get("references", ())),
-        bank_code=str(data.get("id") or ""), is_return=status.startswith("R") or bool(narrative.get("return")),
-    )  # fmt: skip
+        remittance=narrative.get("remittance", ""),
+        references=tuple(narrative.get("references", ())),
+        bank_code=str(data.get("id") or ""),
+        is_return=status.startswith("R") or bool(narrative.get("return")),
+    )
 
 
 def _plain(day: dt.date) -> dt.date:

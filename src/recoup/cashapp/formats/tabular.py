@@ -29,7 +29,20 @@ from typing import Any
 
 from recoup.cashapp.formats.base import BankFile, BankFileError, BankLine, Statement, parse_date, to_minor
 
-FIELDS = ("booked_on", "value_on", "amount", "credit", "debit", "currency", "payer_name", "payer_account", "remittance", "bank_ref", "end_to_end_id", "reference")
+FIELDS = (
+    "booked_on",
+    "value_on",
+    "amount",
+    "credit",
+    "debit",
+    "currency",
+    "payer_name",
+    "payer_account",
+    "remittance",
+    "bank_ref",
+    "end_to_end_id",
+    "reference",
+)
 
 
 @dataclass(frozen=True)
@@ -71,9 +84,11 @@ def parse(data: bytes, mapping: CsvMapping | None = None) -> BankFile:
     header = reader.fieldnames or []
     for name, columns in mapping.columns.items():
         missing = [c for c in columns if c not in header]
-        if missing and name in ("booked_on", "amount", "credit", "debit") or missing and len(missing) < len(columns):
+        if (missing and name in ("booked_on", "amount", "credit", "debit")) or (missing and len(missing) < len(columns)):
             raise BankFileError("line 1", f"no column {missing[0]!r} (for {name}); the header has {', '.join(header)}")
-    if "booked_on" not in mapping.columns or not ({"amount"} <= set(mapping.columns) or {"credit", "debit"} <= set(mapping.columns)):
+    if "booked_on" not in mapping.columns or not (
+        {"amount"} <= set(mapping.columns) or {"credit", "debit"} <= set(mapping.columns)
+    ):
         raise BankFileError("mapping", "a bank CSV needs booked_on and amount (or credit and debit) columns")
     statement = Statement(account=mapping.account, currency=mapping.currency, statement_id="")
     try:
@@ -109,16 +124,28 @@ def _line(row: dict[str, Any], mapping: CsvMapping, line: int, seq: int) -> Bank
         signed = _amount(_get(row, mapping, "amount"), currency, mapping, f"{where}, amount")
     else:
         credit, debit = _get(row, mapping, "credit"), _get(row, mapping, "debit")
-        signed = _amount(credit, currency, mapping, f"{where}, credit") if credit else -_amount(debit or "0", currency, mapping, f"{where}, debit")
+        signed = (
+            _amount(credit, currency, mapping, f"{where}, credit")
+            if credit
+            else -_amount(debit or "0", currency, mapping, f"{where}, debit")
+        )
     if signed == 0:
         raise BankFileError(f"{where}, amount", "a line of zero moves no money")
     value = _get(row, mapping, "value_on")
     remittance = _get(row, mapping, "remittance")
     return BankLine(
-        seq=seq, where=where, direction="credit" if signed > 0 else "debit", amount=abs(signed), currency=currency,
+        seq=seq,
+        where=where,
+        direction="credit" if signed > 0 else "debit",
+        amount=abs(signed),
+        currency=currency,
         booked_on=parse_date(_get(row, mapping, "booked_on"), mapping.date, f"{where}, booked_on"),
         value_on=parse_date(value, mapping.date, f"{where}, value_on") if value else None,
-        bank_ref=_get(row, mapping, "bank_ref"), end_to_end_id=_get(row, mapping, "end_to_end_id"),
-        payer_name=_get(row, mapping, "payer_name"), payer_account=_get(row, mapping, "payer_account"),
-        remittance=remittance, references=tuple(r for r in [_get(row, mapping, "reference")] if r), bank_code="CSV",
-    )  # fmt: skip
+        bank_ref=_get(row, mapping, "bank_ref"),
+        end_to_end_id=_get(row, mapping, "end_to_end_id"),
+        payer_name=_get(row, mapping, "payer_name"),
+        payer_account=_get(row, mapping, "payer_account"),
+        remittance=remittance,
+        references=tuple(r for r in [_get(row, mapping, "reference")] if r),
+        bank_code="CSV",
+    )
