@@ -40,7 +40,7 @@ def looks_like(head: bytes) -> bool:
 
 def _prepare(data: bytes) -> bytes:
     declared = _XML_DECLARATION.search(data[:400])
-    if declared and declared.group(1).lower().replace("_", "-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
         encoding = declared.group(1).decode("ascii")
         try:
             text = data.decode(encoding)
@@ -63,7 +63,7 @@ def parse(data: bytes) -> BankFile:
             ofx = tree.convert()
     except (OFXHeaderError, ParseError) as exc:
         raise BankFileError("OFX header" if isinstance(exc, OFXHeaderError) else "OFX", str(exc).split("\n")[0][:200]) from None
-    except (OFXAggregateError, OFXTypeError, ValueError, KeyError, IndexError) as exc:
+    except (OFXAggregateError, OFXTypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:
         raise BankFileError("OFX", f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
     raw = tree.getroot()
     raw_lists = raw.findall(".//BANKTRANLIST")
