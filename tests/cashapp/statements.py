@@ -35,7 +35,9 @@ def money(minor: int) -> str:
     return f"{Decimal(abs(minor)).scaleb(-2):.2f}"
 
 
-def camt053(payments: list[Paid], *, version: str = "08", opening: int = 100000, account: str = "DE02120300000000202051") -> bytes:
+def camt053(
+    payments: list[Paid], *, version: str = "08", opening: int = 100000, account: str = "DE02120300000000202051"
+) -> bytes:
     entries = "".join(_camt_entry(p, n, version) for n, p in enumerate(payments, 1))
     closing = opening + sum(p.amount for p in payments)
     credits = [p for p in payments if p.amount > 0]
@@ -65,11 +67,11 @@ def _camt_tx(p: Paid, n: int, version: str) -> str:
     if p.reference:
         strd += f"<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>{p.reference}</Ref></CdtrRefInf></Strd>"
     for ref, amount in p.documents:
-        strd += f"<Strd><RfrdDocInf><Nb>{ref}</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy=\"EUR\">{money(amount)}</RmtdAmt></RfrdDocAmt></Strd>"
+        strd += f'<Strd><RfrdDocInf><Nb>{ref}</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy="EUR">{money(amount)}</RmtdAmt></RfrdDocAmt></Strd>'
     ustrd = f"<Ustrd>{escape(p.remittance)}</Ustrd>" if p.remittance else ""
     return (
         f"<TxDtls><Refs><AcctSvcrRef>{p.bank_ref or f'BR-{n}'}</AcctSvcrRef><EndToEndId>E2E-{n}</EndToEndId></Refs>"
-        f"<Amt Ccy=\"{p.currency}\">{money(p.amount)}</Amt>"
+        f'<Amt Ccy="{p.currency}">{money(p.amount)}</Amt>'
         f"<RltdPties><{side}>{_party(escape(p.payer_name), version)}</{side}><{account_side}><Id><IBAN>{p.payer_account}</IBAN></Id></{account_side}></RltdPties>"
         f"<RmtInf>{ustrd}{strd}</RmtInf></TxDtls>"
     )
@@ -79,7 +81,7 @@ def _camt_entry(p: Paid, n: int, version: str) -> str:
     status = "<Sts><Cd>BOOK</Cd></Sts>" if int(version) >= 8 else "<Sts>BOOK</Sts>"
     family = "RCDT" if p.amount > 0 else "ICDT"
     return (
-        f"<Ntry><Amt Ccy=\"{p.currency}\">{money(p.amount)}</Amt><CdtDbtInd>{'CRDT' if p.amount > 0 else 'DBIT'}</CdtDbtInd>{status}"
+        f'<Ntry><Amt Ccy="{p.currency}">{money(p.amount)}</Amt><CdtDbtInd>{"CRDT" if p.amount > 0 else "DBIT"}</CdtDbtInd>{status}'
         f"<BookgDt><Dt>{p.booked_on.isoformat()}</Dt></BookgDt><ValDt><Dt>{p.booked_on.isoformat()}</Dt></ValDt>"
         f"<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family}</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
         f"<NtryDtls>{_camt_tx(p, n, version)}</NtryDtls></Ntry>\n"
@@ -107,9 +109,11 @@ def mt940_german(payments: list[Paid], *, opening: int = 100000) -> bytes:
     lines = [":20:STARTUMS", ":25:10020030/1234567", ":28C:1/1", f":60F:C{day:%y%m%d}EUR{money(opening).replace('.', ',')}"]
     for n, p in enumerate(payments, 1):
         mark = "C" if p.amount > 0 else "D"
-        lines.append(f":61:{p.booked_on:%y%m%d}{p.booked_on:%m%d}{mark}{money(p.amount).replace('.', ',')}NTRFNONREF//{p.bank_ref or f'B{n}'}")
+        lines.append(
+            f":61:{p.booked_on:%y%m%d}{p.booked_on:%m%d}{mark}{money(p.amount).replace('.', ',')}NTRFNONREF//{p.bank_ref or f'B{n}'}"
+        )
         purpose = f"SVWZ+{p.remittance}" if p.remittance else ""
-        subfields = "".join(f"?2{k}{purpose[k * 27:(k + 1) * 27]}" for k in range((len(purpose) + 26) // 27))
+        subfields = "".join(f"?2{k}{purpose[k * 27 : (k + 1) * 27]}" for k in range((len(purpose) + 26) // 27))
         lines.append(f":86:166?00GUTSCHRIFT{subfields}?30COBADEFFXXX?31{p.payer_account}?32{p.payer_name[:27]}")
     closing = opening + sum(p.amount for p in payments)
     lines.append(f":62F:C{day:%y%m%d}EUR{money(closing).replace('.', ',')}")
@@ -122,7 +126,12 @@ def bai2(payments: list[Paid], *, two_per_line: bool = False, account: str = "09
     for n, p in enumerate(payments, 1):
         code = "165" if p.amount > 0 else "451"
         text = ascii_only(f"ORIG CO NAME:{p.payer_name} REF:{p.remittance}")
-        details.append([f"16,{code},{abs(p.amount)},0,{p.bank_ref or f'BNK{n}'},CUST{n},{text[:30]}", f"88,{text[30:]}/" if len(text) > 30 else None])
+        details.append(
+            [
+                f"16,{code},{abs(p.amount)},0,{p.bank_ref or f'BNK{n}'},CUST{n},{text[:30]}",
+                f"88,{text[30:]}/" if len(text) > 30 else None,
+            ]
+        )
     total = sum(abs(p.amount) for p in payments)
     records = ["01,BANKID,RECOUP,250303,0800,1,,,2/", "02,RECOUP,BANKID,1,250303,,USD,2/", f"03,{account},USD,010,500000,,,/"]
     count_in_account = 1
@@ -139,7 +148,12 @@ def bai2(payments: list[Paid], *, two_per_line: bool = False, account: str = "09
     if two_per_line:
         joined, k = [], 0
         while k < len(records):
-            if records[k].startswith("16") and k + 1 < len(records) and records[k].endswith("/") and records[k + 1].startswith("16"):
+            if (
+                records[k].startswith("16")
+                and k + 1 < len(records)
+                and records[k].endswith("/")
+                and records[k + 1].startswith("16")
+            ):
                 joined.append(records[k] + records[k + 1])
                 k += 2
             else:
@@ -180,7 +194,9 @@ def nacha_ctx(payments: list[Paid], *, company: str = "ACME TRADING", company_id
     """Incoming CTX credits from one originator (the payer), each with an X12 820 in its addenda."""
     day = payments[0].booked_on
     records = [f"101 091000019 123456789{day:%y%m%d}0800A094101DEST BANK              RECOUP INC             ".ljust(94)]
-    records.append(f"5220{company[:16].ljust(16)}{'':20}{company_id[:10].ljust(10)}CTXPAYMENT   {day:%y%m%d}{day:%y%m%d}   1091000010000001")
+    records.append(
+        f"5220{company[:16].ljust(16)}{'':20}{company_id[:10].ljust(10)}CTXPAYMENT   {day:%y%m%d}{day:%y%m%d}   1091000010000001"
+    )
     entry_hash = 0
     count = 0
     for n, p in enumerate(payments, 1):
@@ -188,13 +204,17 @@ def nacha_ctx(payments: list[Paid], *, company: str = "ACME TRADING", company_id
         remit = ascii_only(f"ST*820*0001~BPR*C*{money(p.amount)}*C*ACH~N1*PR*{p.payer_name}~" + remit + "SE*5*0001~")
         chunks = [remit[k : k + 80] for k in range(0, len(remit), 80)]
         trace = f"09100001{n:07d}"
-        records.append(f"622{'09100001'}9{'123456789'.ljust(17)}{p.amount:010d}{f'ID{n}'.ljust(15)}{len(chunks):04d}{'RECOUP INC'.ljust(16)}    1{trace}")
+        records.append(
+            f"622{'09100001'}9{'123456789'.ljust(17)}{p.amount:010d}{f'ID{n}'.ljust(15)}{len(chunks):04d}{'RECOUP INC'.ljust(16)}    1{trace}"
+        )
         entry_hash += 9100001
         count += 1 + len(chunks)
         for k, chunk in enumerate(chunks, 1):
             records.append(f"705{chunk.ljust(80)}{k:04d}{trace[-7:]}")
     credit = sum(p.amount for p in payments)
-    records.append(f"8220{count:06d}{entry_hash % 10**10:010d}{0:012d}{credit:012d}{company_id[:10].ljust(10)}{'':25}091000010000001")
+    records.append(
+        f"8220{count:06d}{entry_hash % 10**10:010d}{0:012d}{credit:012d}{company_id[:10].ljust(10)}{'':25}091000010000001"
+    )
     records.append(f"9000001000001{count:08d}{entry_hash % 10**10:010d}{0:012d}{credit:012d}{'':39}")
     records = [r.ljust(94) for r in records]
     return ("\n".join(records) + "\n").encode("ascii")
@@ -205,7 +225,9 @@ def csv_statement(payments: list[Paid]) -> tuple[bytes, str]:
     rows = ["Buchungstag;Wert;Betrag;Auftraggeber;IBAN;Verwendungszweck"]
     for p in payments:
         amount = money(p.amount).replace(".", ",")
-        rows.append(f"{p.booked_on:%d.%m.%Y};{p.booked_on:%d.%m.%Y};{'-' if p.amount < 0 else ''}{amount};{p.payer_name};{p.payer_account};{p.remittance}")
+        rows.append(
+            f"{p.booked_on:%d.%m.%Y};{p.booked_on:%d.%m.%Y};{'-' if p.amount < 0 else ''}{amount};{p.payer_name};{p.payer_account};{p.remittance}"
+        )
     mapping = """
 [columns]
 booked_on = "Buchungstag"

@@ -55,7 +55,12 @@ def test_camt053_sample_lines_and_the_balance_it_does_not_reach() -> None:
     assert statement.account == "NL77ABNA0574908765" and statement.currency == "EUR"
     assert (statement.opening_balance, statement.closing_balance) == (1556827, 1512112)
     # The batch entry of 664.05 splits into its two TxDtls (564.05 + 100.00), as its Btch says.
-    assert [(line.direction, line.amount) for line in statement.lines] == [("debit", 75425), ("debit", 56405), ("debit", 10000), ("credit", 140531)]
+    assert [(line.direction, line.amount) for line in statement.lines] == [
+        ("debit", 75425),
+        ("debit", 56405),
+        ("debit", 10000),
+        ("credit", 140531),
+    ]
     assert statement.lines[1].where == "Stmt 1 / Ntry 2 / TxDtls 1" and statement.lines[1].is_return  # a returned direct debit
     credit = statement.lines[3]
     assert (credit.payer_name, credit.payer_account, credit.end_to_end_id) == ("3rd party Media", "NL69ABNA0522123643", "115")
@@ -165,7 +170,12 @@ def test_camt054_batch_splits_into_its_transactions() -> None:
 def test_nacha_ctx_820_remittance_names_invoices_and_amounts() -> None:
     paid = [Paid(150000, payer_name="Borealis Freight", documents=[("INV-100", 100000), ("INV-101", 50000)])]
     (line,) = formats.read(make.nacha_ctx(paid)).lines
-    assert (line.direction, line.amount, line.payer_name, line.payer_account) == ("credit", 150000, "Borealis Freight", "1234567890")
+    assert (line.direction, line.amount, line.payer_name, line.payer_account) == (
+        "credit",
+        150000,
+        "Borealis Freight",
+        "1234567890",
+    )
     assert [(d.ref, d.amount) for d in line.documents] == [("INV-100", 100000), ("INV-101", 50000)]
 
 
@@ -187,7 +197,11 @@ def _rejected(data: bytes, name: str = "file", **kwargs: object) -> str:
 
 def test_malformed_camt_names_line_and_element() -> None:
     assert _rejected(make.camt053(PAYMENTS).replace(b"</Ntry>", b"</Ntri>", 1)).startswith("line ")
-    message = _rejected(make.camt053(PAYMENTS).replace(b"<Amt Ccy=\"EUR\">1234.50</Amt><CdtDbtInd>CRDT", b"<Amt Ccy=\"EUR\">12x4.50</Amt><CdtDbtInd>CRDT"))
+    message = _rejected(
+        make.camt053(PAYMENTS).replace(
+            b'<Amt Ccy="EUR">1234.50</Amt><CdtDbtInd>CRDT', b'<Amt Ccy="EUR">12x4.50</Amt><CdtDbtInd>CRDT'
+        )
+    )
     assert message.startswith("Stmt 1 / Ntry 1 / Amt: '12x4.50' is not an amount")
     entity = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e "x">]><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">&e;</Document>'
     assert "DTDs and entities are not allowed" in _rejected(entity)
@@ -224,7 +238,10 @@ def test_malformed_nacha_names_the_record() -> None:
     addenda = next(n for n, r in enumerate(records) if r.startswith("705"))
     records = good.decode().split("\n")
     records[addenda] = records[addenda][:87] + "0000009"
-    assert _rejected("\n".join(records).encode()) == f"line {addenda + 1}, columns 88-94: the addenda names entry 0000009, the entry before it is 0000001"
+    assert (
+        _rejected("\n".join(records).encode())
+        == f"line {addenda + 1}, columns 88-94: the addenda names entry 0000009, the entry before it is 0000001"
+    )
     assert _rejected(good.replace(b"\n622", b"\nX22", 1)) == "line 3: 'X' is not a NACHA record type (1, 5, 6, 7, 8, 9)"
 
 

@@ -117,11 +117,11 @@ def import_statement(
         stored = _store(bank_file, keys, known, decisions, data, file_name, actor=actor, now=now)
         applied = _apply(stored, decisions, actor=actor, now=now)
         outcome.lines = [_known_json(stored[k]) for k in keys]
-        if stored:
+        if pending:
             record_event(
                 actor=actor,
                 action="cashapp.import",
-                obj=next(iter(stored.values())).statement,
+                obj=stored[pending[0][0]].statement,
                 at=now,
                 after={"file": file_name, "lines": len(keys), "new": len(pending), "applied": applied},
             )

@@ -45,6 +45,8 @@ CUSTOMERS = EntitySpec(
         "parent_ref",
         "contact_name",
         "status",
+        "iban",
+        "bank_account",
     ),
 )
 CONTACTS = EntitySpec(
