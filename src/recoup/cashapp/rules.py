@@ -226,20 +226,17 @@ def short_payment(
     for percent in settings.discount_percents:
         shares = [i.open_amount * percent // 100 for i in items]
         # Each item's discount rounded either way: the payer's system rounds as it likes.
-        if abs(sum(shares) - gap) <= len(items):
-            shares[-1] += gap - sum(shares)
-            deductions = tuple((i.invoice_id, s, "discount") for i, s in zip(items, shares, strict=True) if s > 0)
-            allocations = tuple(
-                (i.invoice_id, i.open_amount - s) for i, s in zip(items, shares, strict=True) if i.open_amount - s > 0
-            )
-            return allocations, deductions, f"{percent} % discount taken ({gap})"
-    if gap <= settings.tolerance:
-        last = items[-1]
-        allocations = tuple(
-            (i.invoice_id, i.open_amount - (gap if i is last else 0))
-            for i in items
-            if i.open_amount - (gap if i is last else 0) > 0
-        )
+        if sum(shares) == 0 or abs(sum(shares) - gap) > len(items):
+            continue
+        shares[-1] += gap - sum(shares)
+        if not 0 <= shares[-1] < items[-1].open_amount:
+            continue
+        deductions = tuple((i.invoice_id, s, "discount") for i, s in zip(items, shares, strict=True) if s > 0)
+        allocations = tuple((i.invoice_id, i.open_amount - s) for i, s in zip(items, shares, strict=True) if i.open_amount - s > 0)
+        return allocations, deductions, f"{percent} % discount taken ({gap})"
+    last = items[-1]
+    if gap <= settings.tolerance and gap < last.open_amount:
+        allocations = tuple((i.invoice_id, i.open_amount - (gap if i is last else 0)) for i in items)
         return allocations, ((last.invoice_id, gap, "bank_charges"),), f"short by {gap}, within the tolerance for bank charges"
     return None
 
