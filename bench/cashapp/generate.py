@@ -132,10 +132,12 @@ def _names(rng: np.random.Generator, count: int) -> list[str]:
     ]
     out, seen = [], set()
     while len(out) < count:
-        name = f"{FIRST[rng.integers(len(FIRST))]} {SECOND[rng.integers(len(SECOND))]} {places[rng.integers(len(places))]} {SUFFIX[rng.integers(len(SUFFIX))]}".strip()
-        if name not in seen:
-            seen.add(name)
-            out.append(name)
+        words = f"{FIRST[rng.integers(len(FIRST))]} {SECOND[rng.integers(len(SECOND))]} {places[rng.integers(len(places))]}"
+        if words in seen:
+            # Real ledgers rarely hold two companies whose names differ by the legal form alone.
+            continue
+        seen.add(words)
+        out.append(f"{words} {SUFFIX[rng.integers(len(SUFFIX))]}".strip())
     return out
 
 

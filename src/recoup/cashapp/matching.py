@@ -31,8 +31,8 @@ NAME_MATCH = 90
 NAME_MARGIN = 6
 # A payer name this similar to an invoice's customer corroborates a reference to that invoice.
 NAME_RESEMBLES = 80
-# Words shared by more customers than this ("TRADING", "SERVICES") do not propose candidates.
-COMMON_WORD = 50
+# Words (or pairs of words) shared by more customers than this ("TRADING", "SERVICES") propose no candidates.
+COMMON_WORD = 200
 FUZZY_MIN_KEY = 5
 
 LINE_SCHEMA = {
@@ -151,12 +151,20 @@ def customer_name_keys(customers: pl.DataFrame) -> pl.DataFrame:
 
 
 def _words(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
-    return (
-        frame.select(id_column, pl.col("name_key").str.split(" ").alias("word"))
-        .explode("word")
-        .filter(pl.col("word").str.len_chars() >= 3)
-        .unique()
+    """Each name's words of three letters or more, and each pair of them ("METRO+AUGBERG"): a pair
+    is rare even where each word is common, and survives a typo in a third word."""
+    words = frame.select(
+        id_column, pl.col("name_key").str.split(" ").list.eval(pl.element().filter(pl.element().str.len_chars() >= 3)).alias("w")
+    ).with_columns(pl.col("w").list.unique().list.sort())
+    singles = words.select(id_column, pl.col("w").alias("word")).explode("word")
+    pairs = (
+        words.select(id_column, pl.col("w").alias("a"), pl.col("w").alias("b"))
+        .explode("a")
+        .explode("b")
+        .filter(pl.col("a") < pl.col("b"))
+        .select(id_column, (pl.col("a") + "+" + pl.col("b")).alias("word"))
     )
+    return pl.concat([singles, pairs]).drop_nulls().unique()
 
 
 def _fuzzy_names(rest: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:

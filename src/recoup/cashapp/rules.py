@@ -98,7 +98,8 @@ def decide(candidates: Iterable[Candidate], settings: MatchSettings, *, unmatche
     if not ranked:
         return Decision(status="unmatched", reason=unmatched_reason)
     best = ranked[0]
-    if best.confidence >= settings.auto_apply:
+    # Confidences are sums of tenths and hundredths: compare them as such, not as binary fractions.
+    if round(best.confidence, 6) >= settings.auto_apply:
         return Decision(status="applied", confidence=best.confidence, reason=best.reason, chosen=best, suggestions=ranked[1:5])
     return Decision(status="suggested", confidence=best.confidence, reason=best.reason, suggestions=ranked[:5])
 
@@ -125,7 +126,10 @@ def by_reference(amount: int, hits: Sequence[Hit], payer: Payer, settings: Match
             best[hit.item.invoice_id] = hit
     if not best:
         return []
-    chosen = sorted(best.values(), key=lambda h: (h.item.due_date, h.item.invoice_id))
+    # A number in the text can be another customer's invoice by chance (a year, a PO number):
+    # when some of the items named are the payer's, the others are not what it paid.
+    covered = [h for h in best.values() if payer.covers(h.item.customer_id)]
+    chosen = sorted(covered or best.values(), key=lambda h: (h.item.due_date, h.item.invoice_id))
     items = [h.item for h in chosen]
     base = min(REFERENCE_CONFIDENCE[h.source] for h in chosen)
     customers = {i.customer_id for i in items}
@@ -232,7 +236,9 @@ def short_payment(
         if not 0 <= shares[-1] < items[-1].open_amount:
             continue
         deductions = tuple((i.invoice_id, s, "discount") for i, s in zip(items, shares, strict=True) if s > 0)
-        allocations = tuple((i.invoice_id, i.open_amount - s) for i, s in zip(items, shares, strict=True) if i.open_amount - s > 0)
+        allocations = tuple(
+            (i.invoice_id, i.open_amount - s) for i, s in zip(items, shares, strict=True) if i.open_amount - s > 0
+        )
         return allocations, deductions, f"{percent} % discount taken ({gap})"
     last = items[-1]
     if gap <= settings.tolerance and gap < last.open_amount:
