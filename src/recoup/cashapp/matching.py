@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -35,7 +36,7 @@ NAME_RESEMBLES = 80
 COMMON_WORD = 200
 FUZZY_MIN_KEY = 5
 
-LINE_SCHEMA = {
+LINE_SCHEMA: dict[str, Any] = {
     "line_id": pl.Int64,
     "amount": pl.Int64,
     "currency": pl.String,
@@ -45,7 +46,7 @@ LINE_SCHEMA = {
     "references": pl.List(pl.String),
     "documents": pl.List(pl.Struct({"ref": pl.String, "amount": pl.Int64})),
 }
-ITEM_SCHEMA = {
+ITEM_SCHEMA: dict[str, Any] = {
     "invoice_id": pl.Int64,
     "invoice_ref": pl.String,
     "customer_id": pl.Int64,
@@ -53,9 +54,9 @@ ITEM_SCHEMA = {
     "currency": pl.String,
     "due_date": pl.Date,
 }
-CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "name": pl.String, "parent_id": pl.Int64}
-ACCOUNT_SCHEMA = {"account": pl.String, "customer_id": pl.Int64}
-ALIAS_SCHEMA = {"name_key": pl.String, "customer_id": pl.Int64}
+CUSTOMER_SCHEMA: dict[str, Any] = {"customer_id": pl.Int64, "name": pl.String, "parent_id": pl.Int64}
+ACCOUNT_SCHEMA: dict[str, Any] = {"account": pl.String, "customer_id": pl.Int64}
+ALIAS_SCHEMA: dict[str, Any] = {"name_key": pl.String, "customer_id": pl.Int64}
 
 
 @dataclass

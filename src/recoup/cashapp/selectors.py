@@ -100,7 +100,7 @@ def with_suggestions(lines: Sequence[StatementLine]) -> list[tuple[StatementLine
 
 def queue_counts() -> dict[str, int]:
     rows = StatementLine.objects.filter(direction="credit", status__in=QUEUED).values_list("status", flat=True)
-    counts = {s: 0 for s in QUEUED}
+    counts: dict[str, int] = {str(s): 0 for s in QUEUED}
     for status in rows:
         counts[status] += 1
     return counts

@@ -85,7 +85,7 @@ def parse(data: bytes) -> BankFile:
         rows = len(helper.current_record.rows) if helper is not None and helper.current_record is not None else 1
         reason = str(exc) or exc.__class__.__name__
         raise BankFileError(f"line {records.line_of_current(rows)}", f"BAI2: {reason}") from None
-    statements = []
+    statements: list[Statement] = []
     for group in bai.children:
         for account in group.children:
             statements.append(_statement(group, account, len(statements) + 1))

@@ -173,18 +173,27 @@ def _entry_lines(entry: Element, where: str, *, start: int, warnings: list[str])
     if problem:
         warnings.append(f"{problem}; the entry is kept as one line of {major(amount, currency)}")
     family = [_text(entry, "BkTxCd/Domn/Cd"), _text(entry, "BkTxCd/Domn/Fmly/Cd"), _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")]
-    common = {
-        "currency": currency,
-        "credit": indicator == "CRDT",
-        "booked": booked,
-        "value": _date(entry.find("ValDt"), f"{where} / ValDt"),
-        "code": "/".join(c for c in family if c),
-        "is_return": _text(entry, "RvslInd").lower() == "true" or family[2] in _RETURN_SUBFAMILIES,
-    }
+    value = _date(entry.find("ValDt"), f"{where} / ValDt")
+    code = "/".join(c for c in family if c)
+    is_return = _text(entry, "RvslInd").lower() == "true" or family[2] in _RETURN_SUBFAMILIES
     lines = []
     for k, (txs, part) in enumerate(parts):
         tx_where = f"{where} / TxDtls {k + 1}" if len(parts) > 1 else where
-        lines.append(_line(entry, txs, seq=start + k, where=tx_where, amount=part, **common))
+        lines.append(
+            _line(
+                entry,
+                txs,
+                seq=start + k,
+                where=tx_where,
+                amount=part,
+                currency=currency,
+                credit=indicator == "CRDT",
+                booked=booked,
+                value=value,
+                code=code,
+                is_return=is_return,
+            )
+        )
     return lines
 
 

@@ -66,7 +66,7 @@ def parse(data: bytes) -> BankFile:
     except (OFXAggregateError, OFXTypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:
         raise BankFileError("OFX", f"{exc.__class__.__name__}: {str(exc)[:200]}") from None
     raw = tree.getroot()
-    raw_lists = raw.findall(".//BANKTRANLIST")
+    raw_lists = raw.findall(".//BANKTRANLIST") if raw is not None else []
     statements = []
     for n, stmt in enumerate(ofx.statements, 1):
         raw_list = raw_lists[n - 1] if n - 1 < len(raw_lists) else None

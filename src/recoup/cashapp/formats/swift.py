@@ -161,7 +161,8 @@ def _where_in(text: str, exc: RuntimeError) -> str:
 def _statement(text: str, transactions: Any, bounds: dict[str, Any], n: int) -> Statement:
     where = f"statement {n}"
     opening, closing = bounds.get("opening"), bounds.get("closing")
-    currency = str((opening or closing).amount.currency) if (opening or closing) is not None else ""
+    either = opening if opening is not None else closing
+    currency = str(either.amount.currency) if either is not None else ""
     statement = Statement(account=str(bounds.get("account", "")), currency=currency, statement_id=str(bounds.get("ref", "")))
     if opening is not None:
         statement.opening_balance = to_minor(Decimal(opening.amount.amount), currency, f"{where} :60:")
