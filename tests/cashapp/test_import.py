@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from recoup.audit.models import AuditEvent
@@ -64,12 +62,13 @@ def test_import_applies_what_it_is_sure_of_and_queues_the_rest(ledger, clerk) ->
     assert line.status == "unmatched" and line.customer is None
 
 
-def test_json_has_exactly_the_documented_shape(ledger, clerk, tmp_path) -> None:
+def test_json_has_exactly_the_documented_shape(ledger, clerk, tmp_path, capsys) -> None:
+    from recoup.cli import main
+
     path = tmp_path / "day.xml"
     path.write_bytes(camt053(statement()))
-    out = StringIO()
-    call_command("import_bank", str(path), "--json", stdout=out)
-    result = json.loads(out.getvalue())
+    main(["import", "bank", str(path), "--json"])
+    result = json.loads(capsys.readouterr().out)
     assert set(result) == {"statement", "lines"}
     assert result["statement"] == {
         "account": "DE02120300000000202051",

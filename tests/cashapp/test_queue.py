@@ -102,9 +102,12 @@ def test_the_pages_upload_queue_apply_and_role(client, ledger, clerk) -> None:
     assert line.status == "applied"
     bad = client.post("/cash/", {"file": SimpleUploadedFile("bad.xml", data.replace(b"</Ntry>", b"</Ntri>"))})
     assert bad.status_code == 422 and b"rejected, nothing imported: line" in bad.content
+    api = client.get("/api/cash/queue").json()
+    assert api == []  # applied: nothing waits
     nobody = User.objects.create_user(email="viewer@example.com", password=PASSWORD, role="")
     client.force_login(nobody)
     assert client.get("/cash/queue/").status_code == 403
+    assert client.get("/api/cash/queue").status_code == 403
 
 
 def test_the_prep_sheet_says_paid_not_yet_applied(client, ledger, clerk) -> None:

@@ -14,6 +14,7 @@ joins and vectorised string distances over bounded candidate sets, never a loop 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def _groups(customers: pl.DataFrame) -> dict[int, frozenset[int]]:
     return groups
 
 
-def identify_payers(lines: pl.DataFrame, ledger: LedgerFrames) -> pl.DataFrame:
+def identify_payers(lines: pl.DataFrame, ledger: LedgerFrames, names: pl.DataFrame | None = None) -> pl.DataFrame:
     """line_id → customer_id and how: by account, learned name, exact name, then fuzzy name."""
     base = lines.select(
         "line_id",
@@ -137,7 +138,7 @@ def identify_payers(lines: pl.DataFrame, ledger: LedgerFrames) -> pl.DataFrame:
         "line_id", "customer_id", pl.lit("learned").alias("how")
     )
     rest = rest.join(by_alias.select("line_id"), on="line_id", how="anti")
-    names = customer_name_keys(ledger.customers)
+    names = customer_name_keys(ledger.customers) if names is None else names
     unique_names = names.filter(pl.len().over("name_key") == 1)
     by_name = rest.join(unique_names, on="name_key").select("line_id", "customer_id", pl.lit("name").alias("how"))
     rest = rest.join(by_name.select("line_id"), on="line_id", how="anti")
@@ -198,7 +199,8 @@ def match(lines: pl.DataFrame, ledger: LedgerFrames, settings: MatchSettings) ->
         return {}
     tokens = _tokens(lines)
     hits = tokens.join(item_keys(ledger.items), on="key").unique(["line_id", "invoice_id", "source"])
-    payer_of = {row[0]: (row[1], row[2]) for row in identify_payers(lines, ledger).iter_rows()}
+    names = customer_name_keys(ledger.customers)
+    payer_of = {row[0]: (row[1], row[2]) for row in identify_payers(lines, ledger, names).iter_rows()}
     groups = _groups(ledger.customers)
     hit_rows: defaultdict[int, list[tuple[int, str, int | None]]] = defaultdict(list)
     for line_id, invoice_id, source, stated in hits.select("line_id", "invoice_id", "source", "stated").iter_rows():
@@ -209,7 +211,7 @@ def match(lines: pl.DataFrame, ledger: LedgerFrames, settings: MatchSettings) ->
         pl.col("customer_id").is_in(list(needed)) | pl.col("invoice_id").is_in(hits["invoice_id"].unique().to_list())
     )
     items_of, item_by_id = _items(wanted)
-    resembles = _resemblance(lines, hit_rows, item_by_id, ledger, groups)
+    resembles = _resemblance(lines, hit_rows, item_by_id, names, groups)
     unknown = lines.filter(~pl.col("line_id").is_in(list(payer_of) + list(hit_rows)))
     same_amount = _same_amount(unknown, ledger.items)
     text_keys: defaultdict[int, set[str]] = defaultdict(set)
@@ -228,9 +230,10 @@ def match(lines: pl.DataFrame, ledger: LedgerFrames, settings: MatchSettings) ->
         if not line_hits and customer is not None:
             group_items = [i for c in group for i in items_of.get(c, ()) if i.currency == currency]
             line_hits = fuzzy_hits(text_keys.get(line_id, set()), group_items)
-        candidates = rules.by_reference(amount, line_hits, payer, settings) + rules.by_payer(
-            amount, currency, payer, items_of, settings
-        )
+        candidates = rules.by_reference(amount, line_hits, payer, settings)
+        # The payer's items by amount only matter when the references did not settle it.
+        if not candidates or max(c.confidence for c in candidates) < rules.REFERENCE_CONFIDENCE["fuzzy"]:
+            candidates += rules.by_payer(amount, currency, payer, items_of, settings)
         candidates += [
             Candidate(i.customer_id, ((i.invoice_id, amount),), 0.3, f"unknown payer; the amount equals {i.ref}")
             for i in same_amount.get(line_id, ())
@@ -254,7 +257,7 @@ def _items(items: pl.DataFrame) -> tuple[dict[int, list[Item]], dict[int, Item]]
 def fuzzy_hits(tokens: Iterable[str], items: Sequence[Item]) -> list[Hit]:
     """Invoice numbers one character off (missing, transposed, mistyped) among a payer's items:
     a token counts only when it is that close to exactly one item, and that item to one token."""
-    keyed = [(references.canonical(i.ref), i) for i in items]
+    keyed = [(_key(i.ref), i) for i in items]
     keyed = [(k, i) for k, i in keyed if len(k) >= FUZZY_MIN_KEY]
     words = sorted(tokens)
     if not words or not keyed:
@@ -269,11 +272,14 @@ def fuzzy_hits(tokens: Iterable[str], items: Sequence[Item]) -> list[Hit]:
     return found
 
 
+_key = functools.lru_cache(maxsize=200_000)(references.canonical)
+
+
 def _resemblance(
     lines: pl.DataFrame,
     hit_rows: dict[int, list[tuple[int, str, int | None]]],
     item_by_id: dict[int, Item],
-    ledger: LedgerFrames,
+    names: pl.DataFrame,
     groups: dict[int, frozenset[int]],
 ) -> dict[int, frozenset[int]]:
     """For lines whose references name items: which of those items' customers (and groups) the
@@ -292,7 +298,7 @@ def _resemblance(
             "line_id", pl.col("payer_name").fill_null("").map_elements(references.name_key, return_dtype=pl.String).alias("payer")
         ),
         on="line_id",
-    ).join(customer_name_keys(ledger.customers).rename({"name_key": "customer"}), on="customer_id")
+    ).join(names.rename({"name_key": "customer"}), on="customer_id")
     frame = frame.filter(pl.col("payer") != "")
     if frame.height == 0:
         return {}

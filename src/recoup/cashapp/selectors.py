@@ -33,7 +33,8 @@ def ledger_frames(expected_items: int | None = None) -> matching.LedgerFrames:
         customers = read("SELECT id AS customer_id, name, parent_id FROM ledger_customer", matching.CUSTOMER_SCHEMA)
         accounts = read("SELECT account, customer_id FROM ledger_bankaccount", matching.ACCOUNT_SCHEMA)
         aliases = read("SELECT name_key, customer_id FROM cashapp_payeralias", matching.ALIAS_SCHEMA)
-    return matching.LedgerFrames(items=items, customers=customers, accounts=accounts, aliases=aliases)
+    # The reader process streams Arrow batches: one contiguous chunk per column joins faster.
+    return matching.LedgerFrames(items=items.rechunk(), customers=customers.rechunk(), accounts=accounts, aliases=aliases)
 
 
 def existing_keys(keys: Sequence[str]) -> set[str]:
