@@ -333,6 +333,14 @@ def _apply(stored: dict[str, StatementLine], decisions: dict[str, Decision], *, 
     for line, why in demoted:
         line.status, line.reason = LineStatus.SUGGESTED, f"the items changed before it could be applied ({why})"[:300]
         line.save(update_fields=["status", "reason"])
+    SuggestedCustomer.objects.bulk_create(
+        [
+            SuggestedCustomer(line=line, customer_id=c)
+            for line, _ in demoted
+            for c in dict.fromkeys(s["customer_id"] for s in line.suggestions)
+        ],
+        ignore_conflicts=True,
+    )
     ledger.receive_cash(receipts, source=SOURCE, actor=actor, now=now, actor_label="cash application")
     return len(chosen) - len(demoted)
 
