@@ -39,10 +39,12 @@ def test_fuzzy_numbers_one_character_off_and_only_when_unique() -> None:
     assert matching.fuzzy_hits({"INV5501"}, items) == []
 
 
-def test_the_polars_canonical_form_equals_the_python_one() -> None:
-    refs = ["inv-000123", "2024/0042", "A-0-0-7", "00042", "RE 1001", "x"]
-    frame = pl.DataFrame({"ref": refs}).select(matching.canonical_expr("ref"))
+def test_the_polars_canonical_forms_equal_the_python_ones() -> None:
+    refs = ["inv-000123", "2024/0042", "A-0-0-7", "00042", "RE 1001", "x", "RE-2025-0102", "SO/2025/00900", "0-0-1"]
+    frame = pl.DataFrame({"ref": refs}).select(matching.canonical_expr("ref"), matching.part_key_expr("ref").alias("part"))
     assert frame["ref"].to_list() == [references.canonical(r) for r in refs]
+    assert frame["part"].to_list() == [references.part_key(r) for r in refs]
+    assert references.part_key("RE-2025-0102") == "RE2025102" and "RE2025102" in references.text_tokens("re 2025 102")
 
 
 items_strategy = st.lists(

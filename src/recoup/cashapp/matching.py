@@ -82,12 +82,32 @@ def canonical_expr(column: str) -> pl.Expr:
     )
 
 
+def part_key_expr(column: str) -> pl.Expr:
+    """``references.part_key`` as a Polars expression."""
+    upper = pl.col(column).str.to_uppercase()
+    stripped = upper.str.replace_all(r"(^|[^A-Z0-9])0+([0-9])", "${1}${2}").str.replace_all(r"(^|[^A-Z0-9])0+([0-9])", "${1}${2}")
+    return (
+        stripped.str.replace_all(r"[^A-Z0-9]", "")
+        .str.replace_all(r"(^|[A-Z])0+([0-9])", "${1}${2}")
+        .str.replace_all(r"(^|[A-Z])0+([0-9])", "${1}${2}")
+    )
+
+
 def item_keys(items: pl.DataFrame) -> pl.DataFrame:
     """Key → invoice for every key that names exactly one open item."""
-    keyed = items.select("invoice_id", canonical_expr("invoice_ref").alias("key"))
-    digits = keyed.select(
-        "invoice_id", pl.col("key").str.replace_all(r"[^0-9]", "").str.replace(r"^0+([0-9])", "${1}").alias("digits"), "key"
-    ).filter((pl.col("digits").str.len_chars() >= 5) & (pl.col("digits") != pl.col("key")))
+    keyed = pl.concat(
+        [
+            items.select("invoice_id", canonical_expr("invoice_ref").alias("key")),
+            items.select("invoice_id", part_key_expr("invoice_ref").alias("key")),
+        ]
+    )
+    digits = (
+        keyed.unique()
+        .select(
+            "invoice_id", pl.col("key").str.replace_all(r"[^0-9]", "").str.replace(r"^0+([0-9])", "${1}").alias("digits"), "key"
+        )
+        .filter((pl.col("digits").str.len_chars() >= 5) & (pl.col("digits") != pl.col("key")))
+    )
     both = pl.concat(
         [
             keyed.filter(pl.col("key").str.len_chars() >= references.MIN_TOKEN),

@@ -31,11 +31,20 @@ def canonical(text: str) -> str:
     return _LEADING_ZEROS.sub(r"\1", _NOT_ALNUM.sub("", text.upper()))
 
 
+_PART_ZEROS = re.compile(r"(^|[^A-Z0-9])0+(?=[0-9])")
+
+
+def part_key(text: str) -> str:
+    """Leading zeros dropped from every part between separators as well: "RE-2025-0102" and
+    "re 2025 102" agree."""
+    return canonical(_PART_ZEROS.sub(r"\1", text.upper()))
+
+
 def ref_keys(invoice_ref: str) -> set[str]:
-    """The keys an invoice is found by: its canonical form and, for a long number behind a
-    prefix, the number alone (payers drop the "INV-")."""
+    """The keys an invoice is found by: its canonical form, the form without zeros in any part,
+    and, for a long number behind a prefix, the number alone (payers drop the "INV-")."""
     key = canonical(invoice_ref)
-    keys = {key} if len(key) >= MIN_TOKEN else set()
+    keys = {k for k in (key, part_key(invoice_ref)) if len(k) >= MIN_TOKEN}
     digits = re.sub(r"[^0-9]", "", key)
     if len(digits) >= 5 and digits != key:
         keys.add(digits.lstrip("0") or "0")
@@ -49,13 +58,12 @@ def text_tokens(text: str) -> set[str]:
     for group in _GROUP.finditer(upper):
         parts = _PART.findall(group.group())
         for start in range(len(parts)):
-            joined = ""
+            joined, stripped = "", ""
             for part in parts[start : start + MAX_SPAN]:
                 joined += part
+                stripped += part.lstrip("0") or "0" if part.isdigit() else part
                 if any(c.isdigit() for c in joined):
-                    key = canonical(joined)
-                    if len(key) >= MIN_TOKEN:
-                        found.add(key)
+                    found |= {k for k in (canonical(joined), canonical(stripped)) if len(k) >= MIN_TOKEN}
     for rf in _RF.findall(_NOT_ALNUM.sub("", upper)):
         found |= set(reference_keys(rf))
     return found
