@@ -9,6 +9,7 @@ which every span of up to three parts that holds a digit is a candidate ("INV 20
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -40,6 +41,9 @@ def part_key(text: str) -> str:
     return canonical(_PART_ZEROS.sub(r"\1", text.upper()))
 
 
+_canonical_cached = functools.lru_cache(maxsize=65_536)(canonical)
+
+
 def ref_keys(invoice_ref: str) -> set[str]:
     """The keys an invoice is found by: its canonical form, the form without zeros in any part,
     and, for a long number behind a prefix, the number alone (payers drop the "INV-")."""
@@ -57,13 +61,22 @@ def text_tokens(text: str) -> set[str]:
     upper = text.upper()
     for group in _GROUP.finditer(upper):
         parts = _PART.findall(group.group())
+        has_digit = [any(c.isdigit() for c in part) for part in parts]
         for start in range(len(parts)):
-            joined, stripped = "", ""
-            for part in parts[start : start + MAX_SPAN]:
+            joined, stripped, zeros = "", "", False
+            for k in range(start, min(start + MAX_SPAN, len(parts))):
+                part = parts[k]
                 joined += part
-                stripped += part.lstrip("0") or "0" if part.isdigit() else part
-                if any(c.isdigit() for c in joined):
-                    found |= {k for k in (canonical(joined), canonical(stripped)) if len(k) >= MIN_TOKEN}
+                # Only a part after the first that starts with a zero reads differently without it.
+                zeros = zeros or (bool(stripped) and part[0] == "0" and part.isdigit())
+                stripped += (part.lstrip("0") or "0") if part.isdigit() else part
+                # A number ends with digits: "INV 2024-0042" yes, "0042 AND" no.
+                if has_digit[k]:
+                    key = _canonical_cached(joined)
+                    if len(key) >= MIN_TOKEN:
+                        found.add(key)
+                    if zeros:
+                        found.add(_canonical_cached(stripped))
     for rf in _RF.findall(_NOT_ALNUM.sub("", upper)):
         found |= set(reference_keys(rf))
     return found
