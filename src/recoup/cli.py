@@ -10,7 +10,11 @@ import sys
 COMMANDS = {
     "init": ("init", "create or upgrade the database; --demo loads the demo company when it is empty"),
     "demo": ("demo", "build the demo company (--customers N --invoices N --seed S)"),
-    "import": ("import_ledger", "import customers|contacts|invoices|payments FILE [--mapping PRESET|FILE.toml] [--dry-run]"),
+    "import": (
+        "import_ledger",
+        "import customers|contacts|invoices|payments FILE [--mapping PRESET|FILE.toml] [--dry-run];"
+        " import bank FILE [--dry-run] [--json]",
+    ),
     "export": ("export_ledger", "export customers|invoices|open-items --format csv|json|xlsx [--as-of DATE]"),
     "report": ("report", "report aging|dso|cei --as-of DATE [--from DATE] [--by customer|collector|segment|currency] [--home]"),
     "worklist": ("worklist", "who to call, when and why: [--at ISO-DATETIME] [--collector EMAIL] [--why-not REF] [--json]"),
@@ -38,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     name, *rest = args
     command = COMMANDS.get(name, (name, ""))[0]
+    if name == "import" and rest[:1] == ["bank"]:
+        # Bank statements belong to cash application (recoup.cashapp), not to the ledger import.
+        command, rest = "import_bank", rest[1:]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["recoup", command, *rest])

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "recoup.activities",
     "recoup.promises",
     "recoup.disputes",
+    "recoup.cashapp",
     "recoup.worklist",
     "recoup.playbook",
     "recoup.calls",
@@ -222,6 +223,14 @@ RECOUP_DIAL_URI = os.environ.get("RECOUP_DIAL_URI", "tel:{e164}")
 RECOUP_COMPANY_NAME = os.environ.get("RECOUP_COMPANY_NAME", "our company")
 # How amounts and dates are written on pages and in worklist texts (babel locale).
 RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
+# Cash application (docs/cashapp.md): a match at least this sure is applied without a person; a
+# payment short by up to this much (major units, the line's currency) is short by bank charges;
+# early-payment discounts (percent) a payer may take.
+RECOUP_CASHAPP_AUTO_APPLY = float(os.environ.get("RECOUP_CASHAPP_AUTO_APPLY", "0.9"))
+RECOUP_CASHAPP_CHARGES_TOLERANCE = os.environ.get("RECOUP_CASHAPP_CHARGES_TOLERANCE", "25.00")
+RECOUP_CASHAPP_DISCOUNT_PERCENTS = [
+    int(p) for p in os.environ.get("RECOUP_CASHAPP_DISCOUNT_PERCENTS", "2").split(",") if p.strip()
+]
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
 if not RECOUP_SMTP_URL:

@@ -19,6 +19,7 @@ urlpatterns = [
     # Outside stakeholders' pages: no login, a link per case (recoup.disputes.links).
     path("shared/", include("recoup.disputes.shared_urls")),
     path("jobs/", include("recoup.jobs.urls")),
+    path("cash/", include("recoup.cashapp.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

@@ -158,4 +158,7 @@ def test_a_dispute_from_the_call_to_a_partial_credit_note(browser, page, live_se
 
     page.goto(f"{live_server.url}/calls/{customer.pk}/")
     objective = page.locator(".objective-panel").inner_text()
-    assert "€10,000.00" in objective and "disputed" not in page.locator("section[aria-labelledby=items-title] .table-wrap").inner_text()
+    assert (
+        "€10,000.00" in objective
+        and "disputed" not in page.locator("section[aria-labelledby=items-title] .table-wrap").inner_text()
+    )

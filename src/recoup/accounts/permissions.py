@@ -19,3 +19,9 @@ def require_senior(user: Any, action: str) -> None:
     """Only seniors, managers and administrators may ``action`` ("approve offers")."""
     if not selectors.is_senior_or_above(user):
         raise PermissionDenied(f"Only senior collectors and managers {action}.")
+
+
+def require_cash_application(user: Any, action: str) -> None:
+    """Collectors and above may ``action`` ("import bank statements", "apply payments")."""
+    if not selectors.applies_cash(user):
+        raise PermissionDenied(f"Only collectors, seniors and managers {action}.")

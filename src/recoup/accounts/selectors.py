@@ -42,6 +42,11 @@ def sees_whole_team(user: Any) -> bool:
     return is_senior_or_above(user)
 
 
+def applies_cash(user: Any) -> bool:
+    """Collectors, seniors, managers and administrators: bank statements and the exceptions queue."""
+    return role_of(user) in (Role.COLLECTOR, Role.SENIOR, Role.MANAGER, Role.ADMIN)
+
+
 def takes_calls(user: Any) -> bool:
     return role_of(user) in CALLER_ROLES
 

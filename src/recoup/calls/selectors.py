@@ -13,6 +13,7 @@ from django.db.models import Max, Q, QuerySet
 
 from recoup.activities import selectors as activity_selectors
 from recoup.activities.models import Activity
+from recoup.cashapp import selectors as cashapp_selectors
 from recoup.disputes import selectors as dispute_selectors
 from recoup.kernel.calendar import local_time
 from recoup.kernel.money import Money, format_money
@@ -130,6 +131,8 @@ def prep_sheet(customer: Customer, *, user: Any, now: dt.datetime, as_of: dt.dat
         "contacts": contacts,
         "limits": limits,
         "tasks": worklist_selectors.open_tasks(customer.pk),
+        # Money in the cash-application queue that looks like this customer's: do not chase it.
+        "paid_not_applied": cashapp_selectors.paid_not_applied(customer, as_of=as_of),
     }
 
 

@@ -47,6 +47,8 @@ CUSTOMERS = EntitySpec(
         "is_consumer",
         "parent_ref",
         "status",
+        "iban",
+        "bank_account",
     ),
 )
 CONTACTS = EntitySpec(

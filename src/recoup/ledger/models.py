@@ -245,3 +245,59 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.on:%Y-%m-%d} {self.rate}"
+
+
+class BankAccount(models.Model):
+    """An account a customer pays from: how a bank statement line names its payer.
+
+    Imported with the customers (an ``iban`` or ``bank_account`` column), typed on the customer's
+    page, or learned when someone applies a payment by hand. One account belongs to one customer:
+    a group that pays from one account is matched to the company that owns it.
+    """
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "Imported"
+        MANUAL = "manual", "Entered"
+        LEARNED = "learned", "Learned from a payment"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bank_accounts")
+    # Compact form: upper case, no spaces or separators; an IBAN is checked before it is stored.
+    account = models.CharField(max_length=64, unique=True)
+    is_iban = models.BooleanField(default=False)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["customer", "account"]
+
+    def __str__(self) -> str:
+        return self.account
+
+
+class Deduction(models.Model):
+    """What a payment left unpaid on an invoice, and why (cash application, DESIGN §4).
+
+    A discount taken within terms or bank charges within tolerance are written off by a credit
+    note recoup makes (``credit_note``), which closes the item; an unexplained difference stays
+    open on the invoice for the collector to chase.
+    """
+
+    class Reason(models.TextChoices):
+        DISCOUNT = "discount", "Discount taken"
+        BANK_CHARGES = "bank_charges", "Bank charges"
+        UNEXPLAINED = "unexplained", "Unexplained"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="deductions")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="deductions", db_index=False)
+    amount = models.BigIntegerField()
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    credit_note = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    applied_on = models.DateField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["invoice"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="deduction_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.amount} on {self.invoice_id}"

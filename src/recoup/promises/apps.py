@@ -6,3 +6,9 @@ class PromisesConfig(AppConfig):
     label = "promises"
     verbose_name = "Promises and payment plans"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from recoup.ledger.events import listen
+        from recoup.promises.receivers import judge_on_payment
+
+        listen(judge_on_payment, name="promises.judge_on_payment")

@@ -70,27 +70,36 @@ def make_promise(
 
 def evaluate_due(*, as_of: dt.date, now: dt.datetime) -> int:
     """Judge every open promise whose judgement day has come; returns how many changed."""
-    changed = 0
-    for promise in Promise.objects.filter(status=PromiseStatus.OPEN, promised_date__lte=as_of).select_related("customer"):
-        paid = selectors.paid_towards(promise)
-        verdict = judge(
-            promised=promise.amount,
-            paid=paid,
-            promised_date=promise.promised_date,
-            tolerance_days=promise.tolerance_days,
-            as_of=as_of,
-        )
-        if verdict == "open":
-            continue
-        with transaction.atomic():
-            promise.status = verdict
-            promise.kept_amount = paid
-            promise.resolved_on = as_of
-            promise.save(update_fields=["status", "kept_amount", "resolved_on"])
-            record_event(actor=None, action=f"promise.{verdict}", obj=promise, after={"paid": paid}, at=now)
-            customers_changed([promise.customer_id], kind="promise")
-        changed += 1
-    return changed
+    due = Promise.objects.filter(status=PromiseStatus.OPEN, promised_date__lte=as_of).select_related("customer")
+    return sum(_judge(promise, as_of=as_of, now=now) for promise in due)
+
+
+def judge_open_promises(customer_ids: Sequence[int], *, as_of: dt.date, now: dt.datetime) -> int:
+    """Judge these customers' open promises now (their books changed): one fully paid is kept
+    at once, before its date; one past its judgement day is decided. Returns how many changed."""
+    open_promises = Promise.objects.filter(status=PromiseStatus.OPEN, customer_id__in=list(customer_ids))
+    return sum(_judge(promise, as_of=as_of, now=now) for promise in open_promises)
+
+
+def _judge(promise: Promise, *, as_of: dt.date, now: dt.datetime) -> bool:
+    paid = selectors.paid_towards(promise)
+    verdict = judge(
+        promised=promise.amount,
+        paid=paid,
+        promised_date=promise.promised_date,
+        tolerance_days=promise.tolerance_days,
+        as_of=as_of,
+    )
+    if verdict == "open":
+        return False
+    with transaction.atomic():
+        promise.status = verdict
+        promise.kept_amount = paid
+        promise.resolved_on = as_of
+        promise.save(update_fields=["status", "kept_amount", "resolved_on"])
+        record_event(actor=None, action=f"promise.{verdict}", obj=promise, after={"paid": paid}, at=now)
+        customers_changed([promise.customer_id], kind="promise")
+    return True
 
 
 def propose_plan(

@@ -13,4 +13,10 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("customers/", views.customer_list, name="customer-list"),
     path("customers/<int:pk>/", views.customer_detail, name="customer-detail"),
+    path("customers/<int:pk>/bank-accounts/", views.bank_account_add, name="customer-bank-account-add"),
+    path(
+        "customers/<int:pk>/bank-accounts/<int:account_id>/remove/",
+        views.bank_account_remove,
+        name="customer-bank-account-remove",
+    ),
 ]

@@ -5,21 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from recoup.accounts import selectors as accounts
 from recoup.activities import selectors as activity_selectors
 from recoup.disputes import selectors as dispute_selectors
 from recoup.ledger import clock, selectors
-from recoup.ledger.models import Customer
+from recoup.ledger import services as ledger_services
+from recoup.ledger.models import BankAccount, Customer
+from recoup.ledger.rules import LedgerRuleBroken
 from recoup.prediction import selectors as prediction_selectors
 from recoup.promises import selectors as promise_selectors
 from recoup.web.forms import EmailAuthenticationForm
@@ -110,5 +113,42 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": promise_selectors.plans_of(customer.pk),
         "disputes": dispute_selectors.for_customer(customer.pk),
         "activities": activity_selectors.recent(customer.pk),
+        "bank_accounts": customer.bank_accounts.all(),
     }
     return render(request, "web/customer_detail.html", context)
+
+
+def _visible_customer(request: HttpRequest, pk: int) -> Customer:
+    try:
+        return selectors.customer_detail(pk, user=request.user)
+    except Customer.DoesNotExist:
+        raise Http404("No such customer") from None
+    except selectors.NotYours as exc:
+        raise PermissionDenied(str(exc)) from None
+
+
+@require_POST
+def bank_account_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The accounts a customer pays from: cash application recognises the payer by them."""
+    customer = _visible_customer(request, pk)
+    try:
+        account = ledger_services.add_bank_account(
+            customer=customer,
+            account=request.POST.get("account", "")[:80],
+            source=BankAccount.Source.MANUAL,
+            actor=request.user,
+            now=timezone.now(),
+        )
+        messages.success(request, f"{account.account} is now {customer.name}'s account.")
+    except LedgerRuleBroken as exc:
+        messages.error(request, f"Not added: {exc}")
+    return redirect("customer-detail", pk=customer.pk)
+
+
+@require_POST
+def bank_account_remove(request: HttpRequest, pk: int, account_id: int) -> HttpResponse:
+    customer = _visible_customer(request, pk)
+    account = get_object_or_404(BankAccount, pk=account_id, customer=customer)
+    ledger_services.remove_bank_account(bank_account=account, actor=request.user, now=timezone.now())
+    messages.success(request, f"{account.account} removed.")
+    return redirect("customer-detail", pk=customer.pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from functools import lru_cache
 
 import polars as pl
@@ -34,6 +36,7 @@ from recoup.imports.parsing import (
     require_present,
 )
 from recoup.ledger.canonical import CUSTOMERS, LINE, schema_of
+from recoup.ledger.rules import LedgerRuleBroken, normalise_account
 
 CUSTOMER_STATUSES = ["active", "on_hold", "with_agency"]
 
@@ -109,6 +112,7 @@ class CustomersHandler:
         f = parse_bool(f, check, "is_consumer")
         f = normalise_phones(f, check, "phone", "country")
         f = self._collectors_and_parents(job, f, check)
+        f = _bank_accounts(f, check)
         f = f.with_columns(
             attributes(f, job.extra_columns),
             *[pl.col(c).fill_null("") for c in ("region", "country", "timezone", "email")],
@@ -198,7 +202,56 @@ class CustomersHandler:
         contact = ["id", "customer_ref", "phone", DIALABLE, "email", "contact_name"]
         write_primary_contacts(job, pl.concat([created.select(contact), plan.updated.select(contact)]))
 
+        write_bank_accounts(job, pl.concat([created.select("id", "__account"), plan.updated.select("id", "__account")]))
+
         after_cols = ["customer_ref", *[c for c in self.fields if c != "attributes"]]
         before = pl.struct([pl.col(f"{c}_old").alias(c) for c in CUSTOMER_TABLE])
         events = update_events(plan.updated, ref="customer_ref", before=before, after=after_cols)
         audit(job, "ledger.customer", events, created=created["customer_ref"])
+
+
+def _account_or_error(text: str | None) -> dict[str, str | None]:
+    if text is None:
+        return {"account": None, "error": None}
+    try:
+        return {"account": normalise_account(text)[0], "error": None}
+    except LedgerRuleBroken as exc:
+        # The row's message shows the value already: "'DE89…' is not a valid IBAN: …" → "not a valid IBAN: …".
+        return {"account": None, "error": re.sub(r"^'.*?' is ", "", str(exc))}
+
+
+def _bank_accounts(f: pl.DataFrame, check: Checker) -> pl.DataFrame:
+    """An ``iban`` or ``bank_account`` column: the account the customer pays from (cash application
+    matches a bank line's payer by it); an IBAN must pass its check digits."""
+    parsed = []
+    for column in ("iban", "bank_account"):
+        result = pl.col(column).map_elements(
+            _account_or_error, return_dtype=pl.Struct({"account": pl.String, "error": pl.String})
+        )
+        f = f.with_columns(result.alias(f"__{column}"))
+        check.flag(
+            f, pl.col(f"__{column}").struct.field("error").is_not_null(), column, pl.col(f"__{column}").struct.field("error")
+        )
+        parsed.append(pl.col(f"__{column}").struct.field("account"))
+    return f.with_columns(pl.coalesce(parsed).alias("__account")).drop("__iban", "__bank_account")
+
+
+def write_bank_accounts(job: Job, rows: pl.DataFrame) -> None:
+    """New (customer, account) pairs; an account already on file stays with its customer."""
+    rows = rows.filter(pl.col("__account").is_not_null()).unique("__account", keep="first")
+    if rows.height == 0:
+        return
+    existing = fetch_frame(job.connection, "SELECT account FROM ledger_bankaccount", schema={"account": pl.String})
+    new = rows.rename({"id": "customer_id", "__account": "account"}).join(existing, on="account", how="anti")
+    now = pl.lit(job.now.astimezone(dt.UTC).replace(tzinfo=None)).dt.replace_time_zone("UTC")
+    insert_frame(
+        job.connection,
+        "ledger_bankaccount",
+        new.select(
+            "customer_id",
+            "account",
+            pl.col("account").str.contains(r"^[A-Z]{2}[0-9]{2}").alias("is_iban"),
+            pl.lit("import").alias("source"),
+            now.alias("created_at"),
+        ),
+    )
