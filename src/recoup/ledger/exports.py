@@ -45,7 +45,8 @@ def major_units(minor: str, currency: str) -> pl.Expr:
 # The customers file as `recoup import customers` reads it back (canonical columns, this order).
 EXPORTED_CUSTOMER_COLUMNS = (
     *CUSTOMERS.required,
-    *(c for c in CUSTOMERS.optional if c not in ("contact_name", "phone", "email")),
+    # Contacts and bank accounts have tables of their own (and exports of their own to come).
+    *(c for c in CUSTOMERS.optional if c not in ("contact_name", "phone", "email", "iban", "bank_account")),
 )
 
 
