@@ -149,19 +149,20 @@ class SqliteChild:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdout is None:
             raise RuntimeError("SqliteChild.read outside its with block")
+        import pyarrow as pa
+        import pyarrow.ipc
+
         try:
             proc.stdin.write(json.dumps({"sql": sql}).encode() + b"\n")
             proc.stdin.flush()
-            header = _read_exactly(proc.stdout, 9)
-            kind, size = header[:1], struct.unpack(">Q", header[1:])[0]
-            payload = _read_exactly(proc.stdout, size)
-        except (OSError, EOFError) as exc:
+            kind = _read_exactly(proc.stdout, 1)
+            if kind == b"E":
+                size = struct.unpack(">Q", _read_exactly(proc.stdout, 8))[0]
+                raise ColumnarReadError(_read_exactly(proc.stdout, size).decode("utf-8", "replace"))
+            # Read straight from the pipe: the stream's end-of-stream marker ends the answer.
+            table = pyarrow.ipc.open_stream(pa.PythonFile(proc.stdout, mode="r")).read_all()
+        except (OSError, EOFError, pa.ArrowInvalid) as exc:
             raise ColumnarReadError(f"the SQLite reader process ended: {self._stderr_tail()}") from exc
-        if kind == b"E":
-            raise ColumnarReadError(payload.decode("utf-8", "replace"))
-        import pyarrow as pa
-
-        table = pa.ipc.open_stream(payload).read_all()
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         return normalise(frame, schema)

@@ -9,8 +9,8 @@ An SQLite Database File", §2.2.1). Here, this process has only ADBC's SQLite, a
 parent only Python's.
 
 Protocol, on stdin/stdout: the parent writes one statement per line as JSON (``{"sql": …}``);
-this process answers each with ``T`` + 8-byte big-endian length + an Arrow IPC stream, or
-``E`` + length + a UTF-8 error message. All statements run in one read transaction, so they
+this process answers each with ``T`` and an Arrow IPC stream (which ends with its own
+end-of-stream marker), or ``E`` + 8-byte big-endian length + a UTF-8 error message. All statements run in one read transaction, so they
 see one snapshot of the database. End of input ends the transaction and the process.
 
 Imports: the standard library (no ``sqlite3``), pyarrow and the ADBC driver manager and SQLite driver only.
@@ -65,13 +65,22 @@ def main() -> int:
                 statement.set_sql_query(json.loads(line)["sql"])
                 handle, _ = statement.execute_query()
                 batches = pa.RecordBatchReader._import_from_c(handle.address)
-                sink = pa.BufferOutputStream()
-                with pyarrow.ipc.new_stream(sink, batches.schema) as writer:
-                    for batch in batches:
-                        writer.write_batch(batch)
-                _answer(out, b"T", sink.getvalue())
+                # The first batch is read before answering, so a failing query answers "E".
+                first = batches.read_next_batch()
+            except StopIteration:
+                first = None
             except Exception as exc:  # reported to the parent, which raises it there
                 _answer(out, b"E", f"{type(exc).__name__}: {exc}".encode())
+                continue
+            # The batches go straight into the pipe as an Arrow IPC stream (its end-of-stream
+            # marker ends the answer): no copy of the whole result in this process.
+            out.write(b"T")
+            with pyarrow.ipc.new_stream(out, batches.schema) as writer:
+                if first is not None:
+                    writer.write_batch(first)
+                for batch in batches:
+                    writer.write_batch(batch)
+            out.flush()
     finally:
         statement.close()
         conn.rollback()
