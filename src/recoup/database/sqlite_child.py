@@ -10,8 +10,9 @@ parent only Python's.
 
 Protocol, on stdin/stdout: the parent writes one statement per line as JSON (``{"sql": …}``);
 this process answers each with ``T`` and an Arrow IPC stream (which ends with its own
-end-of-stream marker), or ``E`` + 8-byte big-endian length + a UTF-8 error message. All statements run in one read transaction, so they
-see one snapshot of the database. End of input ends the transaction and the process.
+end-of-stream marker), or ``E`` + 8-byte big-endian length + a UTF-8 error message. All
+statements run in one read transaction, so they see one snapshot of the database. End of
+input ends the transaction and the process.
 
 Imports: the standard library (no ``sqlite3``), pyarrow and the ADBC driver manager and SQLite driver only.
 """
