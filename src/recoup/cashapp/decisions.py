@@ -19,6 +19,7 @@ from recoup.cashapp import references
 from recoup.cashapp.models import LineStatus, PayerAlias, StatementLine
 from recoup.cashapp.rules import Candidate
 from recoup.cashapp.services import SOURCE, _mark_applied, receipts_for
+from recoup.ledger import receipts as cash_receipts
 from recoup.ledger import services as ledger
 from recoup.ledger.models import BankAccount, Customer, Invoice
 from recoup.ledger.rules import LedgerRuleBroken
@@ -84,7 +85,7 @@ def _apply(line: StatementLine, candidate: Candidate, *, actor: Any, now: dt.dat
         raise DecisionError("an invoice of this suggestion no longer exists")
     receipts = receipts_for(line, candidate, invoices)
     try:
-        ledger.receive_cash(receipts, source=SOURCE, actor=actor, now=now)
+        cash_receipts.receive_cash(receipts, source=SOURCE, actor=actor, now=now)
     except LedgerRuleBroken as exc:
         raise DecisionError(str(exc)) from None
     _mark_applied(line, candidate, receipts, invoices, actor=actor, now=now)

@@ -1,7 +1,7 @@
 """Importing bank statements and applying their cash (DESIGN §4 "Matching", C15).
 
 One import is one transaction: the statement and its lines are stored, the lines matched with
-confidence at or above RECOUP_CASHAPP_AUTO_APPLY are applied through ``ledger.services.receive_cash``
+confidence at or above RECOUP_CASHAPP_AUTO_APPLY are applied through ``ledger.receipts.receive_cash``
 (payments, allocations, deductions, audit events, "customer changed"), and the rest wait in the
 queue. The ledger is read before the transaction (column-wise, possibly a million open items);
 inside it the items to be applied are read again under lock, and a line whose items changed
@@ -28,7 +28,7 @@ from recoup.cashapp.formats.base import exponent
 from recoup.cashapp.formats.tabular import CsvMapping
 from recoup.cashapp.models import BankStatement, LineStatus, StatementLine, SuggestedCustomer
 from recoup.cashapp.rules import Candidate, Decision, MatchSettings
-from recoup.ledger import services as ledger
+from recoup.ledger import receipts as cash_receipts
 from recoup.ledger.models import Customer, Invoice
 from recoup.ledger.rules import CashReceipt, check_receipts
 
@@ -318,7 +318,7 @@ def _apply(stored: dict[str, StatementLine], decisions: dict[str, Decision], *, 
         return 0
     invoice_ids = {i for _, c in chosen for i, _ in [*c.allocations, *((d[0], d[1]) for d in c.deductions)]}
     invoices = Invoice.objects.in_bulk(list(invoice_ids))
-    items = ledger.open_items_for_update(list(invoice_ids))
+    items = cash_receipts.open_items_for_update(list(invoice_ids))
     receipts: list[CashReceipt] = []
     demoted = []
     for line, candidate in chosen:
@@ -341,7 +341,7 @@ def _apply(stored: dict[str, StatementLine], decisions: dict[str, Decision], *, 
         ],
         ignore_conflicts=True,
     )
-    ledger.receive_cash(receipts, source=SOURCE, actor=actor, now=now, actor_label="cash application")
+    cash_receipts.receive_cash(receipts, source=SOURCE, actor=actor, now=now, actor_label="cash application")
     return len(chosen) - len(demoted)
 
 
