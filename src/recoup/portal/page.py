@@ -28,7 +28,7 @@ from recoup.worklist import services as worklist
 
 customer_language = selectors.customer_language
 
-REASONS = {
+REASONS: dict[str, Any] = {
     Dispute.Reason.PRICING: gettext_lazy("The price is wrong"),
     Dispute.Reason.QUANTITY: gettext_lazy("The quantity is wrong"),
     Dispute.Reason.QUALITY: gettext_lazy("The goods are damaged or faulty"),

@@ -91,7 +91,7 @@ def _with_link(view: View) -> View:
             return _limited(request)
         now = timezone.now()
         try:
-            if not known:
+            if not isinstance(link_id, int):
                 raise services.LinkRefused("no link in this session")
             link = services.still_valid(link_id, now=now)
         except services.LinkRefused:

@@ -21,14 +21,14 @@ register = template.Library()
 def amount(context: template.Context, minor: int, currency: str) -> str:
     """``{% amount 123456 "EUR" %}`` → "1.234,56 €" for a German reader (the page's ``locale``)."""
     try:
-        return format_money(Money(int(minor), currency), context.get("locale", "en_US"))
+        return format_money(Money(int(minor), currency), str(context.get("locale") or "en_US"))
     except UnknownCurrency:
         return f"{minor} {currency}"
 
 
 @register.simple_tag(takes_context=True)
 def day(context: template.Context, value: dt.date | None, style: str = "medium") -> str:
-    return format_date(value, format=style, locale=context.get("locale", "en_US")) if value else ""
+    return format_date(value, format=style, locale=str(context.get("locale") or "en_US")) if value else ""
 
 
 @register.inclusion_tag("portal/prep_panel.html", takes_context=True)
