@@ -132,6 +132,7 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_and_no_case_is_opened(
     assert response.status_code == 422
     assert "The file was not accepted" in response.content.decode()
     assert "See photo" in response.content.decode()  # what was typed is kept
+    assert 'value="Petra Payables"' in response.content.decode()  # and the other forms show what is stored
     assert not Dispute.objects.exists() and not Activity.objects.exists()
 
 

@@ -96,13 +96,23 @@ def _log(link: PortalLink, *, now: dt.datetime, outcome: str = "", notes: str = 
     )
 
 
-def _follow_up(link: PortalLink, follow: FollowUp | None, *, now: dt.datetime, **sources: object) -> Task | None:
+def _follow_up(
+    link: PortalLink,
+    follow: FollowUp | None,
+    *,
+    now: dt.datetime,
+    activity: Activity,
+    promise: Promise | None = None,
+    dispute: Dispute | None = None,
+) -> Task | None:
     """The task for the customer's collector (or whoever takes the pool's requests)."""
     user = selectors.responsible_user(link.customer)
     if user is None or follow is None:
         return None
     zone = customer_zone(link.customer).zone
-    return worklist.schedule_follow_up(user, link.customer, follow, zone=zone, at=now, **sources)  # type: ignore[arg-type]
+    return worklist.schedule_follow_up(
+        user, link.customer, follow, zone=zone, at=now, activity=activity, promise=promise, dispute=dispute
+    )
 
 
 def _next_window(customer: Customer, now: dt.datetime, kind: str, title: str) -> FollowUp | None:

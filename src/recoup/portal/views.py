@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -154,7 +153,12 @@ def statement(request: HttpRequest, link: PortalLink, now: dt.datetime) -> HttpR
     as_of = business_date(now)
     services.record_use(link, action="statement", now=now)
     language = translation.get_language() or "en"
-    document = statement_pdf(link.customer, as_of=as_of, language=language, link=services.link_for(link.customer, now=now))
+    document = statement_pdf(
+        link.customer,
+        as_of=as_of,
+        language=language,
+        link=services.link_for(link.customer, now=now, source=PortalLink.Source.STATEMENT),
+    )
     response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="statement-{as_of.isoformat()}.pdf"'
     return response
@@ -169,13 +173,16 @@ def _act(view: Callable[[HttpRequest, PortalLink, dt.datetime], str]) -> View:
         name = view.__name__.removesuffix("_view")
         if not throttle.allow("action", str(link.pk)):
             return _limited(request)
-        services.record_use(link, action=name, now=now)
+        asked = {"action": request.POST["action"]} if "action" in request.POST else {}
         try:
             done = view(request, link, now)
         except actions.ActionRefused as refused:
+            services.record_use(link, action=name, now=now, after={**asked, "outcome": "refused"})
             return _render(request, link, now, status=422, error={"form": name, "message": str(refused)}, posted=request.POST)
+        services.record_use(link, action=name, now=now, after={**asked, "outcome": "done"})
         messages.success(request, done)
-        return redirect(reverse("portal-home") + f"#{name}")
+        # To the top of the page, where the thanks are.
+        return redirect("portal-home")
 
     return require_POST(_with_link(wrapped))
 
