@@ -25,7 +25,8 @@ from recoup.ledger.models import Customer
 from recoup.ledger.selectors import customer_zone
 from recoup.promises.models import Promise
 from recoup.worklist import services as worklist
-from recoup.worklist.models import ON_LIST, EntryStatus, Strategy, Task, WorklistEntry
+from recoup.worklist.models import ON_LIST, EntryStatus, Task, WorklistEntry
+from recoup.worklist.strategy import strategy_to_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -49,9 +50,10 @@ def books(tmp_path: Path) -> dict[str, object]:
         email="cara@demo.example", password=PASSWORD, first_name="Cara", last_name="Collector", role=Role.COLLECTOR
     )
     # Calls on every day at any hour, so that the customer is on today's list whenever the suite runs.
-    strategy = Strategy.objects.get(is_default=True)
-    strategy.definition = {**strategy.definition, "hours": {"start": "00:00", "end": "23:59", "weekdays": [0, 1, 2, 3, 4, 5, 6]}}
-    strategy.save()
+    definition = strategy_to_data(worklist.BUILT_IN) | {
+        "hours": {"start": "00:00", "end": "23:59", "weekdays": [0, 1, 2, 3, 4, 5, 6]}
+    }
+    worklist.save_strategy(actor=None, name="All hours", definition=definition, segments=[], is_default=True, now=now)
     (tmp_path / "c.csv").write_text(
         "customer_ref,name,country,currency,phone,email,collector\n"
         f"K-1,Borealis Freight Ltd,{country},GBP,+44 20 7946 0018,ap@borealis.example,cara@demo.example\n"

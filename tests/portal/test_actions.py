@@ -16,7 +16,8 @@ from recoup.kernel.calendar import at_local, is_business_day, local_time
 from recoup.ledger.models import Contact, Invoice
 from recoup.promises.models import Promise
 from recoup.worklist import services as worklist
-from recoup.worklist.models import EntryStatus, Strategy, Task, WorklistEntry
+from recoup.worklist.models import EntryStatus, Task, WorklistEntry
+from recoup.worklist.strategy import strategy_to_data
 
 from .conftest import opened
 
@@ -58,9 +59,8 @@ def test_a_promise_within_the_strategys_days_is_a_promise_with_a_check_and_takes
 
 
 def test_a_date_beyond_the_strategys_days_asks_for_a_call_instead(acme, now, as_of, team) -> None:
-    strategy = Strategy.objects.get(is_default=True)
-    strategy.definition = {**strategy.definition, "promise_max_days": 14}
-    strategy.save()
+    definition = strategy_to_data(worklist.BUILT_IN) | {"promise_max_days": 14}
+    worklist.save_strategy(actor=None, name="Short promises", definition=definition, segments=[], is_default=True, now=now)
     client = opened(acme, now)
     response = client.post(
         "/portal/items",
