@@ -23,7 +23,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 UV_PIP_TARGET := --python $(BIN)/python --quiet
 COMPILE := $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes --custom-compile-command 'make lock'
 
-.PHONY: run test test-sqlite test-postgres lint typecheck screenshots bench-import bench-prediction bench-worklist bench-load bench-soak clean lock upgrade
+.PHONY: run test test-sqlite test-postgres lint typecheck messages screenshots bench-import bench-prediction bench-worklist bench-load bench-soak clean lock upgrade
 
 # The venv is made without pip (ensurepip alone costs seconds): the pip of the Python that makes
 # it installs uv into it (pip >= 22.3), or, where that Python has no pip, the venv gets its own.
@@ -55,6 +55,12 @@ lock: $(UV_STAMP)
 	$(COMPILE) $(LOCK_FLAGS) pyproject.toml --extra redis -o $(RUNTIME_LOCK)
 	@# The dev lock is held to the runtime lock's versions: the suite tests what `make run` serves.
 	$(COMPILE) $(LOCK_FLAGS) pyproject.toml --extra redis --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+
+# The customer portal's translations (src/recoup/locale): extract the strings again and compile the .mo
+# files, which are committed, so that `make run` never needs GNU gettext (this target does).
+messages: $(DEV_STAMP)
+	cd src/recoup && $(CURDIR)/$(BIN)/django-admin makemessages -l de -l fr -l es --no-location --no-obsolete --ignore '*/migrations/*' --settings recoup.settings
+	cd src/recoup && $(CURDIR)/$(BIN)/django-admin compilemessages --settings recoup.settings
 
 # Every dependency to its newest release within pyproject.toml's bounds, then the whole suite on them.
 upgrade:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "recoup.cashapp",
     "recoup.worklist",
     "recoup.playbook",
+    "recoup.portal",
     "recoup.calls",
     "recoup.web",
 ]
@@ -177,6 +178,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The customer portal speaks these (recoup/locale, compiled .mo files committed: nothing to build
+# at run time); the team's own pages are in English. No LocaleMiddleware: the portal picks the
+# language per request (the customer's, or the one chosen on the page), the rest stays English.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -232,6 +238,32 @@ RECOUP_CASHAPP_DISCOUNT_PERCENTS = [
     int(p) for p in os.environ.get("RECOUP_CASHAPP_DISCOUNT_PERCENTS", "2").split(",") if p.strip()
 ]
 RECOUP_REDIS_URL = os.environ.get("RECOUP_REDIS_URL", "")
+# The cache holds the portal's rate-limit counters: shared by every process through Redis when
+# RECOUP_REDIS_URL is set, else per process in memory (docs/portal.md).
+if RECOUP_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": RECOUP_REDIS_URL,
+            "KEY_PREFIX": "recoup",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "recoup"}}
+
+# The customer portal (docs/portal.md): how long a customer's link works, the address links
+# are sent with (e-mails and statements are written without a request to take it from), where
+# customers pay to (shown with an RF creditor reference per invoice), and the rate limits per
+# address, per link, for opening a link and for actions, as (requests, seconds).
+RECOUP_PORTAL_LINK_DAYS = int(os.environ.get("RECOUP_PORTAL_LINK_DAYS", "60"))
+if not 1 <= RECOUP_PORTAL_LINK_DAYS <= 365:
+    raise ValueError(f"RECOUP_PORTAL_LINK_DAYS={RECOUP_PORTAL_LINK_DAYS}: a customer's link works for 1 to 365 days")
+RECOUP_PUBLIC_URL = os.environ.get("RECOUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+RECOUP_PAYEE_NAME = os.environ.get("RECOUP_PAYEE_NAME", "")
+RECOUP_PAYEE_IBAN = os.environ.get("RECOUP_PAYEE_IBAN", "")
+RECOUP_PAYEE_BIC = os.environ.get("RECOUP_PAYEE_BIC", "")
+RECOUP_PAYEE_BANK = os.environ.get("RECOUP_PAYEE_BANK", "")
+RECOUP_PORTAL_RATE_LIMITS = {"address": (300, 600), "link": (200, 600), "open": (10, 600), "action": (30, 3600)}
 RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "")
 if not RECOUP_SMTP_URL:
     # Without a mail server nothing is sent (rather than failing against localhost:25), and nothing

@@ -18,6 +18,9 @@ urlpatterns = [
     path("disputes/", include("recoup.disputes.urls")),
     # Outside stakeholders' pages: no login, a link per case (recoup.disputes.links).
     path("shared/", include("recoup.disputes.shared_urls")),
+    # The customer's own pages: no login, their link (recoup.portal); the team's link actions.
+    path("portal/", include("recoup.portal.urls")),
+    path("portal-links/", include("recoup.portal.staff_urls")),
     path("jobs/", include("recoup.jobs.urls")),
     path("cash/", include("recoup.cashapp.urls")),
     path("api/", api.urls),

@@ -19,7 +19,7 @@ from django.db.models import Count
 
 from recoup.accounts.models import Role, User
 from recoup.activities.models import Activity
-from recoup.audit.services import record_event
+from recoup.audit.services import actor_label_for, record_event
 from recoup.disputes import attachments, rules, selectors
 from recoup.disputes.models import Attachment, Comment, Dispute, ReasonSla, StakeholderLink
 from recoup.ledger.clock import business_date
@@ -43,6 +43,14 @@ def user_or_none(actor: Any) -> Any:
 
 def _name(user: Any) -> str | None:
     return None if user is None else (user.get_full_name() or user.email)
+
+
+def _label(actor: Any, link: StakeholderLink | None) -> str:
+    """Who wrote a comment or attached a file: a stakeholder by their link, a user by name, a
+    customer through their portal link (an actor that is no user) as it names itself."""
+    if link is not None:
+        return link.label
+    return _name(user_or_none(actor)) or actor_label_for(actor)
 
 
 def record(
@@ -194,7 +202,7 @@ def add_comment(
         raise DisputeError("write something to comment")
     if len(body) > MAX_COMMENT:
         raise DisputeError(f"a comment may be at most {MAX_COMMENT} characters, this one has {len(body)}")
-    label = link.label if link is not None else (_name(user_or_none(actor)) or "system")
+    label = _label(actor, link)
     with transaction.atomic():
         comment = Comment.objects.create(
             dispute=case,
@@ -232,7 +240,7 @@ def add_attachment(
     if link is not None and not case.is_open:
         raise DisputeError("the case is closed")
     checked = attachments.check(name, chunks, declared_size=size)
-    label = link.label if link is not None else (_name(user_or_none(actor)) or "system")
+    label = _label(actor, link)
     stored = attachments.store(case.pk, checked.data)
     try:
         with transaction.atomic():

@@ -16,12 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, transaction
 
 from recoup.audit.services import record_event
+from recoup.kernel.phone import InvalidPhone, normalize_phone
 from recoup.ledger.balances import recompute_balances
 from recoup.ledger.events import customers_changed
-from recoup.ledger.models import Allocation, BankAccount, Customer, Invoice, Payment
+from recoup.ledger.models import Allocation, BankAccount, Contact, Customer, Invoice, Payment
 from recoup.ledger.rules import (
     LedgerRuleBroken,
     Side,
@@ -140,6 +143,75 @@ def assign_collector(*, customer: Customer, collector: Any, actor: Any, now: dt.
     )
     customers_changed([customer.pk], kind="customer")
     return customer
+
+
+class ContactError(ValueError):
+    """What is wrong with a contact's details; ``field`` names the one at fault (name, email, phone)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _contact_fields(customer: Customer, contact: Contact | None, *, name: str, email: str, phone: str) -> dict[str, str]:
+    name, email, phone = name.strip(), email.strip(), phone.strip()
+    if not name:
+        raise ContactError("name", "a contact needs a name")
+    if len(name) > 200:
+        raise ContactError("name", f"a contact's name may be at most 200 characters, this one has {len(name)}")
+    clash = Contact.objects.filter(customer=customer, name=name)
+    if contact is not None:
+        clash = clash.exclude(pk=contact.pk)
+    if clash.exists():
+        raise ContactError("name", f"{customer.customer_ref} already has a contact called {name!r}")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ContactError("email", f"{email!r} is not an e-mail address") from None
+    e164 = ""
+    if phone:
+        try:
+            # A number without a country code is read as one of the customer's country.
+            e164 = normalize_phone(phone, customer.country or None)
+        except InvalidPhone as exc:
+            raise ContactError("phone", str(exc)) from None
+    return {"name": name, "email": email, "phone": e164}
+
+
+@transaction.atomic
+def save_contact(
+    *, customer: Customer, contact: Contact | None, name: str, email: str, phone: str, actor: Any, now: dt.datetime
+) -> Contact:
+    """Correct a contact's name, e-mail and phone (``contact`` None: add one, primary when the
+    customer has none). The phone is stored in E.164; a corrected number is dialled again, so
+    one kept as imported but not dialable is cleared. Audited with before and after."""
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ContactError("contact", f"contact {contact.pk} belongs to another customer")
+    fields = _contact_fields(customer, contact, name=name, email=email, phone=phone)
+    before = None
+    if contact is None:
+        primary = not Contact.objects.filter(customer=customer, is_primary=True).exists()
+        contact = Contact(customer=customer, is_primary=primary)
+    else:
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        before = {"name": contact.name, "email": contact.email, "phone": contact.phone or contact.undialable_phone}
+    if before is not None and before == fields:
+        return contact
+    contact.name, contact.email, contact.phone = fields["name"], fields["email"], fields["phone"]
+    if fields["phone"]:
+        contact.undialable_phone = ""
+    contact.save()
+    record_event(
+        actor=actor,
+        action="contact.update" if before else "contact.create",
+        obj=contact,
+        before=before,
+        after={"customer": customer.customer_ref, **fields},
+        at=now,
+    )
+    customers_changed([customer.pk], kind="contact")
+    return contact
 
 
 def _locked_debit(invoice: Invoice) -> Invoice:

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 # Paths anyone may reach: the login page itself, static assets and the icon browsers ask for.
 # The calendar feed authenticates by the secret token in its URL (calendar apps cannot log in).
 # /shared/ is for outside stakeholders of a dispute: each page checks their link (recoup.disputes.links).
-_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/favicon.ico", "/calls/feed/", "/shared/")
+# /portal/ is the customers' own: each page checks their link (recoup.portal.services); the team's
+# link actions are under /portal-links/, which is not public.
+_PUBLIC_PREFIXES = ("/login/", "/static/", "/healthz", "/favicon.ico", "/calls/feed/", "/shared/", "/portal/")
 # The API answers 401 itself (JSON, not a redirect to the login page); every endpoint requires auth.
 _API_PREFIX = "/api/"
 

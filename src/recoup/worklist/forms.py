@@ -44,6 +44,9 @@ class StrategyForm(forms.Form):
     )
     esc_dispute_amount_over = forms.DecimalField(min_value=0, decimal_places=3, label="Route to a senior: open dispute over")
     esc_broken_promises = forms.IntegerField(min_value=0, max_value=100, label="Route to a senior after broken promises")
+    promise_max_days = forms.IntegerField(
+        min_value=1, max_value=365, label="Customers may promise online up to (days ahead; later asks for a call)"
+    )
 
     def __init__(self, *args: Any, strategy: Strategy | None = None, **kwargs: Any) -> None:
         self.strategy = strategy
@@ -90,6 +93,7 @@ class StrategyForm(forms.Form):
             "weekdays": sorted(spec.hours.weekdays),
             "esc_dispute_amount_over": Decimal(spec.escalation.dispute_amount_over) / scale,
             "esc_broken_promises": spec.escalation.broken_promises,
+            "promise_max_days": spec.promise_max_days,
         }
         for kind in RULE_KINDS.values():
             initial[f"rule_{kind.code}_points"] = kind.default_points
@@ -139,6 +143,7 @@ class StrategyForm(forms.Form):
                 "dispute_amount_over": self._minor(data["esc_dispute_amount_over"]),
                 "broken_promises": data["esc_broken_promises"],
             },
+            "promise_max_days": data["promise_max_days"],
         }
 
     def clean(self) -> dict[str, Any]:

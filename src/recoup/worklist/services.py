@@ -258,12 +258,17 @@ def save_strategy(
 # Follow-up tasks: what a user must do next for a customer, and when (in the customer's hours).
 
 
+def strategy_for(customer: Customer) -> StrategySpec:
+    """The strategy that serves the customer's segment (else the default one)."""
+    specs, by_segment, default = strategies()
+    return specs[by_segment.get(customer.segment, default)]
+
+
 def hours_for(customer: Customer) -> BusinessHours:
     """The customer's calling hours: consumer hours, or those of the customer's strategy."""
     if customer.is_consumer:
         return CONSUMER_HOURS
-    specs, by_segment, default = strategies()
-    return specs[by_segment.get(customer.segment, default)].hours
+    return strategy_for(customer).hours
 
 
 def schedule_follow_up(

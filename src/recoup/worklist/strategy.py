@@ -142,6 +142,9 @@ class StrategySpec:
     attempt_spacing_days: int = 1
     hours: BusinessHours = field(default_factory=BusinessHours)
     escalation: Escalation = field(default_factory=Escalation)
+    # The furthest a customer may promise to pay without a collector (the customer portal): a
+    # later date asks for a call instead, so longer terms are negotiated, not clicked.
+    promise_max_days: int = 30
 
 
 def _int(value: object, path: str, problems: list[tuple[str, str]], *, minimum: int, maximum: int) -> int:
@@ -280,9 +283,17 @@ def parse_strategy(data: Mapping[str, Any]) -> StrategySpec:
     spacing = _int(data.get("attempt_spacing_days", 1), "attempt_spacing_days", problems, minimum=0, maximum=365)
     hours = _hours(data, problems)
     escalation = _escalation(data, problems)
+    promise_max_days = _int(data.get("promise_max_days", 30), "promise_max_days", problems, minimum=1, maximum=365)
     if problems:
         raise StrategyError(problems)
-    return StrategySpec(rules=rules, exclusions=exclusions, attempt_spacing_days=spacing, hours=hours, escalation=escalation)
+    return StrategySpec(
+        rules=rules,
+        exclusions=exclusions,
+        attempt_spacing_days=spacing,
+        hours=hours,
+        escalation=escalation,
+        promise_max_days=promise_max_days,
+    )
 
 
 def strategy_to_data(spec: StrategySpec) -> dict[str, Any]:
@@ -307,4 +318,5 @@ def strategy_to_data(spec: StrategySpec) -> dict[str, Any]:
             "dispute_amount_over": spec.escalation.dispute_amount_over,
             "broken_promises": spec.escalation.broken_promises,
         },
+        "promise_max_days": spec.promise_max_days,
     }
