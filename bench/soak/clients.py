@@ -34,7 +34,10 @@ CHECKED_RE = re.compile(r'name="invoices" value="(\d+)" checked')
 PROMISED_RE = re.compile(r'name="promised_date" type="date" value="([^"]*)"')
 CALLBACK_RE = re.compile(r'name="callback_at" type="datetime-local" value="([^"]*)"')
 CONTACT_RE = re.compile(r'<select id="contact" name="contact">.*?<option value="(\d+)" selected', re.S)
-REASON_RE = re.compile(r'<select id="dispute_reason" name="dispute_reason"><option value="([^"]+)"')
+# The first real reason: the list opens with an empty "Choose the reason…" (no silent default).
+REASON_RE = re.compile(
+    r'<select id="dispute_reason" name="dispute_reason">(?:<option value="">[^<]*</option>)?<option value="([^"]+)"'
+)
 ERROR_RE = re.compile(r'<div class="errors" role="alert"><strong>Not saved:</strong>(.*?)</div>', re.S)
 REBUILD_RE = re.compile(r'<form method="post" action="/worklist/rebuild/".*?name="csrfmiddlewaretoken" value="([^"]+)"', re.S)
 
