@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "recoup.playbook",
     "recoup.portal",
     "recoup.calls",
+    "recoup.team",
     "recoup.web",
 ]
 

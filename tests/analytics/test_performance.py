@@ -145,9 +145,7 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
         performance(week(), collectors=[ANA], start=SUN, end=MON, period="day")
 
 
-calls_strategy = st.lists(
-    st.tuples(st.sampled_from([ANA, BEN]), st.integers(0, 60 * 24 * 20), st.booleans()), max_size=40
-)
+calls_strategy = st.lists(st.tuples(st.sampled_from([ANA, BEN]), st.integers(0, 60 * 24 * 20), st.booleans()), max_size=40)
 
 
 @settings(max_examples=40, deadline=None)
