@@ -38,8 +38,11 @@ KINDS = {
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """One field: before → after; ``before`` None when the event only names the value (context
+    such as the customer a contact belongs to, recorded on one side only)."""
+
     field: str
-    before: str
+    before: str | None
     after: str
 
 
@@ -64,14 +67,20 @@ def _shown(value: Any) -> str:
 
 
 def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[Change]:
-    """Field by field, before → after; a field that did not change is left out."""
-    before, after = before or {}, after or {}
-    fields = list(dict.fromkeys([*before, *after]))
-    return [
-        Change(name, _shown(before.get(name)), _shown(after.get(name)))
-        for name in fields
-        if before.get(name) != after.get(name) or name not in before or name not in after
-    ]
+    """Field by field. A creation (nothing before) or a removal (nothing after) shows every
+    field as – → value or value → –; an update shows the fields that changed, and a field
+    recorded on one side only as context, without an arrow."""
+    if before is None or after is None:
+        old, new = before or {}, after or {}
+        return [Change(name, _shown(old.get(name)), _shown(new.get(name))) for name in dict.fromkeys([*old, *new])]
+    out = []
+    for name in dict.fromkeys([*before, *after]):
+        if name in before and name in after:
+            if before[name] != after[name]:
+                out.append(Change(name, _shown(before[name]), _shown(after[name])))
+        else:
+            out.append(Change(name, None, _shown(after[name] if name in after else before[name])))
+    return out
 
 
 def entry(event: AuditEvent) -> Entry:

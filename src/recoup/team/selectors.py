@@ -42,7 +42,9 @@ def portfolios() -> list[Portfolio]:
     """Every active caller (idle ones too) and the shared pool, from today's worklist figures."""
     books: dict[int | None, dict[str, Any]] = {
         row["collector"]: dict(row)
-        for row in Customer.objects.order_by().values("collector").annotate(
+        for row in Customer.objects.order_by()
+        .values("collector")
+        .annotate(
             customers=Count("id"),
             open_amount=Sum("worklist_entry__open_amount"),
             overdue_amount=Sum("worklist_entry__overdue_amount"),
@@ -50,7 +52,9 @@ def portfolios() -> list[Portfolio]:
     }
     today: dict[int | None, dict[str, Any]] = {
         row["collector"]: dict(row)
-        for row in WorklistEntry.objects.order_by().values("collector").annotate(
+        for row in WorklistEntry.objects.order_by()
+        .values("collector")
+        .annotate(
             scheduled=Count("id", filter=Q(status=EntryStatus.SCHEDULED)),
             over_capacity=Count("id", filter=Q(status=EntryStatus.OVER_CAPACITY)),
             escalated=Count("id", filter=Q(escalated=True)),
