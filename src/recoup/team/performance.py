@@ -74,6 +74,15 @@ def figures(*, start: dt.date, end: dt.date, period: Period, collector_ids: list
     return performance(load_activity(start=start, end=end), collectors=ids, start=start, end=end, period=period)
 
 
+def figures_and_totals(
+    *, start: dt.date, end: dt.date, period: Period, collector_ids: list[int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per period and over the whole range, from one read of the tables."""
+    activity = load_activity(start=start, end=end)
+    by_period = performance(activity, collectors=collector_ids, start=start, end=end, period=period)
+    return by_period, performance(activity, collectors=collector_ids, start=start, end=end, period="all")
+
+
 @dataclass(frozen=True)
 class Trend:
     """One chart: the periods along the bottom and a line per collector."""

@@ -44,8 +44,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     collectors = list(accounts.active_collectors())
     names = {c.pk: str(c) for c in collectors}
     home = settings.RECOUP_HOME_CURRENCY
-    frame = performance.figures(start=start, end=end, period=period, collector_ids=list(names))
-    totals = performance.figures(start=start, end=end, period="all", collector_ids=list(names))
+    frame, totals = performance.figures_and_totals(start=start, end=end, period=period, collector_ids=list(names))
     context = {
         "nav": "team",
         "portfolios": selectors.portfolios(),
