@@ -85,8 +85,11 @@ def test_bulk_reassignment_previews_then_moves_in_one_step(client, people, book,
     page = client.get("/team/reassign/", FILTER | {"preview": "1"}).content.decode()
     # Retail in Germany with at least 100.00 overdue: R1 and the pool's P1 (R2 owes too little, R3 is French).
     assert 'id="match-count">2<' in page and "Customer R1" in page and "Customer P1" in page and "Customer R2" not in page
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/team/reassign/", FILTER | {"expected": "2", "to": str(people["ben"].pk)})
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/team/reassign/", FILTER | {"expected": "2", "to": str(people["ben"].pk)})
+    finally:
+        events.customer_changed.disconnect(dispatch_uid="test-team")
     assert response.status_code == 302
     moved = set(Customer.objects.filter(collector=people["ben"]).values_list("customer_ref", flat=True))
     assert moved == {"R1", "P1"}
@@ -94,7 +97,6 @@ def test_bulk_reassignment_previews_then_moves_in_one_step(client, people, book,
     assert AuditEvent.objects.filter(action="customer.reassign").count() == 2
     summary = AuditEvent.objects.get(action="team.bulk_reassign")
     assert summary.object_type == "team.bulkreassignment" and summary.after["moved"] == 2
-    events.customer_changed.disconnect(dispatch_uid="test-team")
     # One transaction, heard once, for both customers.
     assert [(c.customer_ids, c.kinds) for c in heard] == [(frozenset({book[0].pk, book[4].pk}), frozenset({"customer"}))]
 
