@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "recoup.portal",
     "recoup.calls",
     "recoup.dunning",
+    "recoup.team",
     "recoup.web",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reports/", include("recoup.reports.urls")),
     path("worklist/", include("recoup.worklist.urls")),
     path("calls/", include("recoup.calls.urls")),
+    path("team/", include("recoup.team.urls")),
     path("playbook/", include("recoup.playbook.urls")),
     path("disputes/", include("recoup.disputes.urls")),
     # Outside stakeholders' pages: no login, a link per case (recoup.disputes.links).

@@ -35,8 +35,13 @@ def month_label(day: dt.date) -> str:
     return day.strftime("%b %y")
 
 
-def line_chart(title: str, months: Sequence[dt.date], series: dict[str, Sequence[float | None]], *, unit: str) -> str:
-    """An SVG line chart (one line per series; None leaves a gap) as a string for the template."""
+def line_chart(
+    title: str, months: Sequence[dt.date], series: dict[str, Sequence[float | None]], *, unit: str, label_format: str = ""
+) -> str:
+    """An SVG line chart (one line per series; None leaves a gap) as a string for the template.
+
+    The x labels are months ("Nov 26") unless ``label_format`` (strftime) says otherwise: days
+    and weeks on the team page are "02 Nov"."""
     chart = pygal.Line(
         style=_STYLE,
         js=[],  # no tooltip script from pygal's CDN: nothing is fetched from elsewhere
@@ -57,7 +62,7 @@ def line_chart(title: str, months: Sequence[dt.date], series: dict[str, Sequence
         min_scale=3,
         max_scale=8,
     )
-    chart.x_labels = [month_label(m) for m in months]
+    chart.x_labels = [m.strftime(label_format) if label_format else month_label(m) for m in months]
     for name, values in series.items():
         chart.add(name, list(values))
     return str(chart.render(is_unicode=True))

@@ -25,6 +25,7 @@ from recoup.ledger.models import BankAccount, Customer
 from recoup.ledger.rules import LedgerRuleBroken
 from recoup.prediction import selectors as prediction_selectors
 from recoup.promises import selectors as promise_selectors
+from recoup.team.history import customer_history
 from recoup.web.forms import EmailAuthenticationForm
 from recoup.worklist import selectors as worklist_selectors
 
@@ -114,6 +115,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disputes": dispute_selectors.for_customer(customer.pk),
         "activities": activity_selectors.recent(customer.pk),
         "bank_accounts": customer.bank_accounts.all(),
+        # Who changed what on this account and everything that is its (the audit trail).
+        "history": customer_history(customer),
     }
     return render(request, "web/customer_detail.html", context)
 
