@@ -16,7 +16,7 @@ Each open debit item gets a pay-date distribution of ``len(QUANTILES)`` equally 
   the points are moved so that their median falls on the model's expected date (the model says
   where, the customer's history how wide).
 
-Promises to pay and plan instalments (``commitments``: invoice_id, amount, on) replace part of
+Promises to pay and plan instalments (``commitments``, COMMITMENTS_SCHEMA) replace part of
 that: a share ``kept_rate`` of the committed amount (the customer's promise-kept history, shrunk
 towards the ledger's rate, :func:`kept_rates`) is expected on the promised date; the rest of the
 item follows its distribution. A commitment dated on or before ``as_of`` (not yet judged) is
@@ -61,7 +61,14 @@ DEFAULT_KEPT_RATE = 0.5
 Z_90 = 1.2815515655446004  # standard normal 90th percentile
 DEFAULT_WEEKS = 13
 
-COMMITMENTS_SCHEMA: dict[str, type[pl.DataType]] = {"invoice_id": pl.Int64, "amount": pl.Int64, "on": pl.Date}
+# One row per (commitment, invoice it names); invoice_id null: the customer's open items.
+COMMITMENTS_SCHEMA: dict[str, type[pl.DataType]] = {
+    "commitment_id": pl.String,
+    "customer_id": pl.Int64,
+    "invoice_id": pl.Int64,
+    "amount": pl.Int64,
+    "on": pl.Date,
+}
 PROMISE_HISTORY_SCHEMA: dict[str, type[pl.DataType]] = {
     "customer_id": pl.Int64,
     "amount": pl.Int64,
@@ -146,7 +153,9 @@ def _conditional_points(pool: np.ndarray, lateness: int, minimum: int) -> np.nda
     return np.quantile(left, QUANTILES, method="inverted_cdf").astype(np.int64)
 
 
-def item_offsets(items: pl.DataFrame, history: pl.DataFrame, as_of: dt.date, predicted: pl.DataFrame | None) -> dict[int, np.ndarray]:
+def item_offsets(
+    items: pl.DataFrame, history: pl.DataFrame, as_of: dt.date, predicted: pl.DataFrame | None
+) -> dict[int, np.ndarray]:
     """Per invoice: days after ``as_of`` (≥ 1) of its equally likely pay-date points; an item
     with no point (later than anything ever paid) is left out."""
     per, everyone = _pools(history)
@@ -180,24 +189,37 @@ def _commitment_rows(
 ) -> list[tuple[int, int, int, float]]:
     """[(invoice_id, offset, committed home amount, probability it is kept)].
 
-    Commitments are in the item's own currency; the expected share is converted with the
-    item's own home/original ratio (one rate per item), never above what is open.
+    A commitment (in its items' currency) covers its invoices in due-date order, or, naming
+    none, the customer's open items in that order; never more than is open (earlier-dated
+    commitments first). Each part is converted with its item's home/original ratio (the rate
+    of ``as_of``).
     """
     info = {r["invoice_id"]: r for r in items.iter_rows(named=True)}
-    taken: dict[int, int] = {}
+    by_customer: dict[int, list[int]] = {}
+    for r in items.sort("due_date", "invoice_id").iter_rows(named=True):
+        by_customer.setdefault(r["customer_id"], []).append(r["invoice_id"])
+    used: dict[int, int] = {}  # original minor units already committed per invoice
     rows: list[tuple[int, int, int, float]] = []
-    for c in commitments.sort("on", "invoice_id").iter_rows(named=True):
-        item = info.get(c["invoice_id"])
-        if item is None or item["open_original"] <= 0:
-            continue
-        rate = rates.get(item["customer_id"], rates.get(-1, DEFAULT_KEPT_RATE))
-        home = item["open_amount"] * min(int(c["amount"]), item["open_original"]) // item["open_original"]
-        room = item["open_amount"] - taken.get(c["invoice_id"], 0)
-        home = min(home, room)
-        if home <= 0:
-            continue
-        taken[c["invoice_id"]] = taken.get(c["invoice_id"], 0) + home
-        rows.append((c["invoice_id"], max((c["on"] - as_of).days, 1), home, rate))
+    for (_, on, customer_id), group in commitments.sort("on", "commitment_id").group_by(
+        ["commitment_id", "on", "customer_id"], maintain_order=True
+    ):
+        named = [i for i in group["invoice_id"].to_list() if i is not None]
+        targets = sorted((i for i in named if i in info), key=lambda i: (info[i]["due_date"], i))
+        if not named:
+            targets = by_customer.get(int(customer_id), [])  # type: ignore[call-overload]
+        left = int(group["amount"].max())  # type: ignore[arg-type]  # one amount per commitment
+        offset = max((on - as_of).days, 1)  # type: ignore[operator]
+        rate = rates.get(int(customer_id), rates.get(-1, DEFAULT_KEPT_RATE))  # type: ignore[call-overload]
+        for invoice_id in targets:
+            item = info[invoice_id]
+            part = min(left, item["open_original"] - used.get(invoice_id, 0))
+            if part <= 0:
+                continue
+            used[invoice_id] = used.get(invoice_id, 0) + part
+            left -= part
+            rows.append((invoice_id, offset, item["open_amount"] * part // item["open_original"], rate))
+            if left <= 0:
+                break
     return rows
 
 
