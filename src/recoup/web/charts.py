@@ -35,7 +35,13 @@ def month_label(day: dt.date) -> str:
     return day.strftime("%b %y")
 
 
-def line_chart(title: str, months: Sequence[dt.date], series: dict[str, Sequence[float | None]], *, unit: str) -> str:
+def day_label(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def line_chart(
+    title: str, months: Sequence[dt.date], series: dict[str, Sequence[float | None]], *, unit: str, by_day: bool = False
+) -> str:
     """An SVG line chart (one line per series; None leaves a gap) as a string for the template."""
     chart = pygal.Line(
         style=_STYLE,
@@ -57,7 +63,8 @@ def line_chart(title: str, months: Sequence[dt.date], series: dict[str, Sequence
         min_scale=3,
         max_scale=8,
     )
-    chart.x_labels = [month_label(m) for m in months]
+    # Weekly figures (the cash forecast) are labelled by their first day, monthly ones by month.
+    chart.x_labels = [day_label(m) if by_day else month_label(m) for m in months]
     for name, values in series.items():
         chart.add(name, list(values))
     return str(chart.render(is_unicode=True))

@@ -17,8 +17,10 @@ register = template.Library()
 
 
 @register.simple_tag
-def line_chart(title: str, months: Sequence[dt.date], series: Mapping[str, Sequence[float | None]], unit: str) -> SafeString:
+def line_chart(
+    title: str, months: Sequence[dt.date], series: Mapping[str, Sequence[float | None]], unit: str, by_day: bool = False
+) -> SafeString:
     if not months:
         return mark_safe("")
     # pygal's output is SVG markup built from our own numbers and fixed labels only.
-    return mark_safe(charts.line_chart(title, months, dict(series), unit=unit))  # noqa: S308
+    return mark_safe(charts.line_chart(title, months, dict(series), unit=unit, by_day=by_day))  # noqa: S308
