@@ -19,7 +19,7 @@ KINDS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 def daily_list(request: HttpRequest) -> HttpResponse:
     require_manager(request.user, "receive daily reports")
     reports = DailyReport.objects.filter(user=request.user).order_by("-date")[:90]
-    return render(request, "reports/daily_list.html", {"nav": "daily", "reports": reports})
+    return render(request, "reports/daily_list.html", {"nav": "dashboard", "reports": reports})
 
 
 @require_GET

@@ -29,6 +29,49 @@ MONEY = {
 }
 
 
+# Column headings of the tables as people read them (exports keep the plain column names).
+LABELS = {
+    "month_end": "Month end",
+    "month": "Month",
+    "dso": "DSO",
+    "bpdso": "Best possible DSO",
+    "add": "ADD",
+    "cei": "CEI %",
+    "overdue_share": "Overdue %",
+    "not_due": "Not due",
+    "d1_30": "1–30",
+    "d31_60": "31–60",
+    "d61_90": "61–90",
+    "d91_120": "91–120",
+    "over_120": "Over 120",
+    "credits": "Credits",
+    "total": "Total",
+    "calls": "Calls",
+    "right_party": "Right-party contacts",
+    "right_party_rate": "Right-party %",
+    "promises_judged": "Promises judged",
+    "promises_kept": "Kept",
+    "promise_kept_rate": "Kept %",
+    "reason": "Reason",
+    "owner": "Owner",
+    "currency": "Currency",
+    "d0_15": "0–15 days",
+    "d16_30": "16–30 days",
+    "over_90": "Over 90",
+    "customer_ref": "Customer",
+    "name": "Name",
+    "overdue": "Overdue",
+    "at_risk": "Cash at risk",
+    "oldest_days": "Oldest (days)",
+    "horizon": "Weeks ahead",
+    "n": "Weeks measured",
+    "forecast": "Forecast",
+    "actual": "Came",
+    "wape": "WAPE",
+    "bias": "Bias",
+}
+
+
 def _filters(request: HttpRequest) -> board.Filters:
     collector = request.GET.get("collector", "")
     return board.Filters(
@@ -134,6 +177,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "tables": shown,
         "titles": board.TABLES,
+        "labels": LABELS,
         "segments": sorted(s for s in Customer.objects.values_list("segment", flat=True).distinct() if s),
         "collectors": accounts.active_collectors(),
         "query": query,
