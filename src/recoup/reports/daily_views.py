@@ -18,17 +18,17 @@ KINDS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 @require_GET
 def daily_list(request: HttpRequest) -> HttpResponse:
     require_manager(request.user, "receive daily reports")
-    reports = DailyReport.objects.filter(user=request.user).order_by("-date")[:90]
+    reports = DailyReport.objects.filter(user_id=int(request.user.pk or 0)).order_by("-date")[:90]
     return render(request, "reports/daily_list.html", {"nav": "dashboard", "reports": reports})
 
 
 @require_GET
-def daily_file(request: HttpRequest, report_id: int, kind: str) -> HttpResponse:
+def daily_file(request: HttpRequest, report_id: int, kind: str) -> FileResponse:
     require_manager(request.user, "receive daily reports")
     if kind not in KINDS:
         raise Http404("no such format")
     # Only one's own reports: another manager's id answers as if it did not exist.
-    report = get_object_or_404(DailyReport, pk=report_id, user=request.user)
+    report = get_object_or_404(DailyReport, pk=report_id, user_id=int(request.user.pk or 0))
     path = Path(settings.DATA_DIR) / (report.html_path if kind == "html" else report.pdf_path)
     if not path.is_file():
         raise Http404("the report's file is missing from the data directory")

@@ -87,23 +87,23 @@ def money_columns(name: str, frame: pl.DataFrame) -> list[str]:
     return [c for c in MONEY.get(name, ()) if c in frame.columns]
 
 
+def _as_decimal_text(currency: str) -> Any:
+    return lambda v: str(decimal(v or 0, currency))
+
+
 def display(name: str, frame: pl.DataFrame, currency: str | None) -> pl.DataFrame:
     """The table as shown and exported: money as decimal text in major units."""
     money = money_columns(name, frame)
     if name == "disputes":
         # Disputes keep their own currencies: each row in its own.
-        return frame.with_columns(
-            [
-                pl.struct(c, "currency")
-                .map_elements(lambda r, c=c: str(decimal(r[c] or 0, r["currency"])), return_dtype=pl.String)
-                .alias(c)
-                for c in money
-            ]
-        )
+        rows = frame.to_dicts()
+        for row in rows:
+            for c in money:
+                row[c] = str(decimal(row[c] or 0, row["currency"]))
+        schema = {c: (pl.String if c in money else t) for c, t in frame.schema.items()}
+        return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
     code = currency or "USD"
-    return frame.with_columns(
-        [pl.col(c).map_elements(lambda v: str(decimal(v or 0, code)), return_dtype=pl.String) for c in money]
-    )
+    return frame.with_columns([pl.col(c).map_elements(_as_decimal_text(code), return_dtype=pl.String) for c in money])
 
 
 def _export(data: board.DashboardData, table: str, fmt: str) -> HttpResponse:

@@ -92,17 +92,18 @@ def backtest(dates: list[dt.date], *, weeks: int = 13, ledger: Ledger | None = N
         per_date.append(
             {"as_of": as_of.isoformat(), "forecast": [w.expected for w in made.weeks], "baseline": base, "actual": came}
         )
-    result = {
+    scores = {str(h): {name: _rounded(_score(cells[h][name])) for name in ("forecast", "baseline")} for h in horizons}
+    result: dict[str, Any] = {
         "as_of_dates": [d.isoformat() for d in sorted(dates)],
         "weeks": weeks,
         "currency": ledger.home_currency,
         "data_end": end.isoformat(),
-        "horizons": {str(h): {name: _rounded(_score(cells[h][name])) for name in ("forecast", "baseline")} for h in horizons},
+        "horizons": scores,
         "per_date": per_date,
     }
     result["forecast_better_everywhere"] = all(
         v["forecast"]["wape"] is not None and v["forecast"]["wape"] < (v["baseline"]["wape"] or float("inf"))
-        for v in result["horizons"].values()
+        for v in scores.values()
     )
     return result
 

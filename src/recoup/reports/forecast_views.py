@@ -63,9 +63,9 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
         "open_total": exp(result.open_total, result.currency),
         "chart_weeks": [w.start for w in result.weeks],
         "chart_series": {
-            "Expected": [float(w["expected"]) for w in weeks],
-            "Low (10%)": [float(w["low"]) for w in weeks],
-            "High (90%)": [float(w["high"]) for w in weeks],
+            "Expected": [float(exp(w.expected, result.currency)) for w in result.weeks],
+            "Low (10%)": [float(exp(w.low, result.currency)) for w in result.weeks],
+            "High (90%)": [float(exp(w.high, result.currency)) for w in result.weeks],
         },
         "accuracy": accuracy,
         "accuracy_rows": [
