@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recoup.analytics.forecast import COMMITMENTS_SCHEMA, PROMISE_HISTORY_SCHEMA, forecast
+from recoup.analytics.forecast import COMMITMENTS_SCHEMA, PROMISE_HISTORY_SCHEMA, forecast, pay_chances
 from recoup.analytics.forecast_accuracy import actual_by_week, bias, due_date_baseline, wape
 from recoup.analytics.frames import Ledger
 
@@ -137,6 +139,24 @@ def test_the_baseline_puts_overdue_items_at_the_customers_average_lateness() -> 
         payments,
     )
     assert due_date_baseline(book, AS_OF, 3) == [1000, 70, 0]
+
+
+def test_the_chance_of_being_paid_counts_the_items_still_open() -> None:
+    # Paid 0 and 10 days late; open 5 and 20 days late. At 0: 4 at risk, 1 paid → S = 3/4;
+    # at 10: 2 at risk (the one paid at 10, the one open at 20), 1 paid → S = 3/8.
+    chances = pay_chances(np.array([0, 10]), np.array([5, 20]), np.array([-1, 5, 20]))
+    assert chances.tolist() == pytest.approx([1 - 3 / 8, 1 - (3 / 8) / (3 / 4), 0.0])
+
+
+def test_an_item_whose_like_often_stay_unpaid_is_expected_in_part() -> None:
+    invoices, payments, allocations = history()
+    # Ten paid 0–9 days late; besides the item (4 days late), two items open 30 days late:
+    # after day 4 the survival falls by 6/7, 5/6, 4/5, 3/4, 2/3 (the two still open stay at
+    # risk throughout) to 2/7 of what it was: the item is expected at 5/7, 500 of its 700.
+    items = [inv(100, 700, AS_OF - 40 * DAY, AS_OF - 4 * DAY), inv(101, 10, AS_OF - 60 * DAY, AS_OF - 30 * DAY)]
+    items.append(inv(102, 10, AS_OF - 60 * DAY, AS_OF - 30 * DAY))
+    book = ledger([*invoices, *items], allocations, payments)
+    assert expected(forecast(book, AS_OF)) == [500, 0]
 
 
 def test_wape_and_bias() -> None:

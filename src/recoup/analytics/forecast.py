@@ -16,6 +16,10 @@ Each open debit item gets a pay-date distribution of ``len(QUANTILES)`` equally 
   the points are moved so that their median falls on the model's expected date (the model says
   where, the customer's history how wide).
 
+Not every open item is paid: the share of each item expected at all is its chance of ever being
+paid having come this far (:func:`pay_chances`, Kaplan-Meier over the whole ledger, where the items
+still open count as "not paid yet"); the points carry that share.
+
 Promises to pay and plan instalments (``commitments``, COMMITMENTS_SCHEMA) replace part of
 that: a share ``kept_rate`` of the committed amount (the customer's promise-kept history, shrunk
 towards the ledger's rate, :func:`kept_rates`) is expected on the promised date; the rest of the
@@ -50,6 +54,7 @@ __all__ = [
     "forecast",
     "kept_rates",
     "open_debits",
+    "pay_chances",
 ]
 
 QUANTILES = tuple((k + 0.5) / 10 for k in range(10))
@@ -179,6 +184,26 @@ def item_offsets(
     return offsets
 
 
+def pay_chances(paid_late: np.ndarray, open_late: np.ndarray, lateness: np.ndarray) -> np.ndarray:
+    """P(an item still open at each ``lateness`` is ever paid), Kaplan-Meier over the ledger:
+    settlements are events at their days late, items open at the as-of date are censored at
+    their current lateness. "Ever" = by the latest lateness anything was paid at. An open item
+    is at risk while it could still be paid, so the very late ones that never paid weigh in."""
+    if paid_late.size == 0:
+        return np.zeros(lateness.size)
+    paid, still_open = np.sort(paid_late), np.sort(open_late)
+    times = np.unique(paid)
+    first = np.searchsorted(paid, times, side="left")
+    events = np.searchsorted(paid, times, side="right") - first
+    at_risk = (paid.size - first) + (still_open.size - np.searchsorted(still_open, times, side="left"))
+    survival = np.cumprod(1.0 - events / at_risk)  # survival just after each event time
+    # S(d): survival after the last event time ≤ d (1 before the first).
+    at = np.searchsorted(times, lateness, side="right") - 1
+    s_d = np.where(at >= 0, survival[np.maximum(at, 0)], 1.0)
+    s_end = survival[-1]
+    return np.where(s_d > 0, 1.0 - s_end / np.where(s_d > 0, s_d, 1.0), 0.0)  # type: ignore[no-any-return]
+
+
 def _split(amount: int, parts: int) -> list[int]:
     base, extra = divmod(amount, parts)
     return [base + (1 if k < extra else 0) for k in range(parts)]
@@ -236,7 +261,16 @@ def forecast(
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, not {weeks}")
     items = open_debits(ledger, as_of)
-    offsets = item_offsets(items, days_late_history(ledger, as_of), as_of, predicted)
+    history = days_late_history(ledger, as_of)
+    offsets = item_offsets(items, history, as_of, predicted)
+    lateness = items["lateness"].to_numpy().astype(np.int64)
+    chance = dict(
+        zip(
+            items["invoice_id"].to_list(),
+            pay_chances(history["days_late"].to_numpy().astype(np.int64), lateness, lateness).tolist(),
+            strict=True,
+        )
+    )
     rates = kept_rates(promise_history if promise_history is not None else pl.DataFrame(schema=PROMISE_HISTORY_SCHEMA), as_of)
     committed = _commitment_rows(
         items, commitments if commitments is not None else pl.DataFrame(schema=COMMITMENTS_SCHEMA), rates, as_of
@@ -258,12 +292,13 @@ def forecast(
         rest = row["open_amount"] - kept_home.get(row["invoice_id"], 0)
         if points is None or rest <= 0:
             continue
+        q = chance[row["invoice_id"]]  # (+1e-9 below: 700 × 5/7 is 499.99… in floating point)
         in_week = np.zeros(weeks, dtype=np.int64)
-        for offset, amount in zip(points.tolist(), _split(rest, k), strict=True):
+        for offset, amount in zip(points.tolist(), _split(math.floor(rest * q + 1e-9), k), strict=True):
             if offset <= horizon:
                 day_amount[offset] += amount
                 in_week[(offset - 1) // 7] += 1
-        p = in_week / k
+        p = q * in_week / k
         week_var += float(rest) ** 2 * p * (1 - p)
     return _assemble(ledger, as_of, weeks, day_amount, week_var, int(items["open_amount"].sum() or 0))
 
