@@ -145,3 +145,28 @@ def test_the_page_is_for_seniors_and_managers_and_downloads_csv(client, ledger) 
     csv = client.get(f"/reports/forecast/?as_of={AS_OF.isoformat()}&format=csv")
     assert csv["Content-Disposition"].endswith('.csv"')
     assert csv.content.decode().splitlines()[1].startswith("1,2026-07-01,2026-07-07,USD,500.00,")
+
+
+def test_the_weekly_job_keeps_the_forecast_made_at_the_end_of_yesterday(ledger) -> None:
+    from django.utils import timezone
+
+    from recoup.reports.tasks import weekly_forecast_task
+
+    result = weekly_forecast_task.call_local()
+    yesterday = timezone.localdate() - DAY
+    assert result == {"as_of": yesterday.isoformat(), "weeks": 13}
+    assert list(ForecastWeek.objects.order_by("as_of").values_list("as_of", flat=True).distinct()) == [yesterday]
+
+
+def test_the_xlsx_has_the_weeks_and_the_days(ledger, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "forecast.xlsx"
+    call_command("report", "forecast", "--as-of", AS_OF.isoformat(), "--format", "xlsx", "-o", str(target), stderr=io.StringIO())
+    book = load_workbook(target)
+    assert book.sheetnames == ["forecast", "days"]
+    weeks = [[c.value for c in row] for row in book["forecast"].iter_rows()]
+    assert weeks[1][4] == 500
+    days = {row[0].value.date(): row[1].value for row in book["days"].iter_rows(min_row=2)}
+    # Due in 3 days and paid 0–9 days late: 100.00 a day from day 3 to day 12.
+    assert days[AS_OF + 3 * DAY] == 100 and days[AS_OF + 2 * DAY] == 0 and days[AS_OF + 12 * DAY] == 100

@@ -160,7 +160,12 @@ def forecast_bytes(result: Forecast, fmt: str) -> bytes:
     if fmt == "csv":
         return frame.write_csv().encode()
     if fmt == "xlsx":
-        return xlsx_bytes({"forecast": frame}, numeric=("expected", "low", "high"))
+        # A second sheet with the expected receipts of every day (the weeks are their sums).
+        code = result.currency
+        days = result.days.select(
+            pl.col("day"), pl.col("expected").map_elements(lambda v: str(decimal(v, code)), return_dtype=pl.String)
+        )
+        return xlsx_bytes({"forecast": frame, "days": days}, numeric=("expected", "low", "high"))
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
