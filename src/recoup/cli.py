@@ -16,7 +16,7 @@ COMMANDS = {
         " import bank FILE [--dry-run] [--json]",
     ),
     "export": ("export_ledger", "export customers|invoices|open-items --format csv|json|xlsx [--as-of DATE]"),
-    "report": ("report", "report aging|dso|cei --as-of DATE [--from DATE] [--by customer|collector|segment|currency] [--home]"),
+    "report": ("report", "report aging|dso|cei|disputes|forecast|forecast-backtest --as-of DATE [--weeks N]"),
     "worklist": ("worklist", "who to call, when and why: [--at ISO-DATETIME] [--collector EMAIL] [--why-not REF] [--json]"),
     "train": ("train", "train the payment-prediction model on the ledger and score every open item [--as-of DATE]"),
     "backtest": ("backtest", "backtest payment prediction against baselines: --as-of DATE [--mode issue|open] [--json]"),

@@ -35,13 +35,24 @@ def month_label(day: dt.date) -> str:
     return day.strftime("%b %y")
 
 
+def day_label(day: dt.date) -> str:
+    return f"{day.day} {day:%b}"
+
+
 def line_chart(
-    title: str, months: Sequence[dt.date], series: dict[str, Sequence[float | None]], *, unit: str, label_format: str = ""
+    title: str,
+    months: Sequence[dt.date],
+    series: dict[str, Sequence[float | None]],
+    *,
+    unit: str,
+    label_format: str = "",
+    by_day: bool = False,
 ) -> str:
     """An SVG line chart (one line per series; None leaves a gap) as a string for the template.
 
-    The x labels are months ("Nov 26") unless ``label_format`` (strftime) says otherwise: days
-    and weeks on the team page are "02 Nov"."""
+    The x labels are months ("Nov 26") unless ``label_format`` (strftime) says otherwise (days
+    and weeks on the team page are "02 Nov"), or ``by_day`` labels each point by its first day
+    (the cash forecast's weeks)."""
     chart = pygal.Line(
         style=_STYLE,
         js=[],  # no tooltip script from pygal's CDN: nothing is fetched from elsewhere
@@ -62,7 +73,10 @@ def line_chart(
         min_scale=3,
         max_scale=8,
     )
-    chart.x_labels = [m.strftime(label_format) if label_format else month_label(m) for m in months]
+    if label_format:
+        chart.x_labels = [m.strftime(label_format) for m in months]
+    else:
+        chart.x_labels = [day_label(m) if by_day else month_label(m) for m in months]
     for name, values in series.items():
         chart.add(name, list(values))
     return str(chart.render(is_unicode=True))

@@ -18,9 +18,16 @@ register = template.Library()
 
 @register.simple_tag
 def line_chart(
-    title: str, months: Sequence[dt.date], series: Mapping[str, Sequence[float | None]], unit: str, label_format: str = ""
+    title: str,
+    months: Sequence[dt.date],
+    series: Mapping[str, Sequence[float | None]],
+    unit: str,
+    label_format: str = "",
+    by_day: bool = False,
 ) -> SafeString:
     if not months:
         return mark_safe("")
     # pygal's output is SVG markup built from our own numbers and fixed labels only.
-    return mark_safe(charts.line_chart(title, months, dict(series), unit=unit, label_format=label_format))  # noqa: S308
+    return mark_safe(  # noqa: S308
+        charts.line_chart(title, months, dict(series), unit=unit, label_format=label_format, by_day=by_day)
+    )

@@ -1,4 +1,6 @@
-"""`recoup report aging|dso|cei|disputes --as-of DATE [--from DATE] [--by ...] [--format ...] [--home]`."""
+"""`recoup report aging|dso|cei|disputes|forecast|forecast-backtest --as-of DATE [--from DATE] [--by ...] [--format ...]`.
+
+The forecast's two (docs/forecast.md) live in recoup.reports.forecast_cli."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from recoup.kernel.money import Money, UnknownCurrency, format_money
 from recoup.ledger import clock
 from recoup.ledger.exports import write
-from recoup.reports import disputes, selectors
+from recoup.reports import disputes, forecast_cli, selectors
 
-REPORTS = ("aging", "dso", "cei", "disputes")
+REPORTS = ("aging", "dso", "cei", "disputes", "forecast", "forecast-backtest")
 FORMATS = ("table", "csv", "xlsx", "json")
 KPI_LABELS = {
     "dso": "DSO (standard)",
@@ -46,6 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--currency", help="only items in this currency")
         parser.add_argument("--home", action="store_true", help="convert to the home currency (RECOUP_HOME_CURRENCY) at FX rates")
         parser.add_argument("--format", choices=FORMATS, default="table")
+        parser.add_argument("--weeks", type=int, default=13, help="forecast: weeks ahead (default 13)")
+        parser.add_argument("--dates", help="forecast-backtest: as-of dates, YYYY-MM-DD,… (default: --count weekly dates)")
+        parser.add_argument("--count", type=int, default=10, help="forecast-backtest: how many weekly as-of dates (default 10)")
         parser.add_argument("--output", "-o", type=Path, help="file to write (default standard output; required for xlsx)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -55,7 +60,11 @@ class Command(BaseCommand):
         as_of = opts["as_of"] or clock.today()
         currency = opts["currency"].upper() if opts["currency"] else None
         try:
-            if opts["report"] == "disputes":
+            if opts["report"] == "forecast":
+                forecast_cli.print_forecast(as_of, opts["weeks"], fmt, opts["output"], self.stdout, self.stderr)
+            elif opts["report"] == "forecast-backtest":
+                forecast_cli.run_backtest(opts["dates"], opts["count"], opts["weeks"], opts["output"], self.stdout, self.stderr)
+            elif opts["report"] == "disputes":
                 self._disputes(disputes.dispute_report(as_of, opts["start"]), fmt, opts["part"], opts["output"])
             elif opts["report"] == "aging":
                 self._aging(as_of, opts["by"], opts["home"], currency, fmt, opts["output"])
