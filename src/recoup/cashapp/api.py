@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from recoup.accounts.api_auth import WRITE
 from recoup.accounts.permissions import require_cash_application
 from recoup.cashapp import decisions, selectors
 from recoup.cashapp.formats import major
@@ -70,7 +71,7 @@ def queue(request: HttpRequest, status: str = "") -> list[LineOut]:
     ]
 
 
-@router.post("/cash/lines/{line_id}/ignore", response={200: dict[str, str]})
+@router.post("/cash/lines/{line_id}/ignore", response={200: dict[str, str]}, auth=WRITE)
 def ignore(request: HttpRequest, line_id: int, reason: str = "") -> dict[str, str]:
     """Not a customer payment (a refund, a transfer between own accounts): never applied."""
     _allowed(request, "mark payments")

@@ -1,0 +1,42 @@
+"""The "API tokens" page: a user makes and revokes their own personal tokens (docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from recoup.accounts import tokens
+from recoup.accounts.models import ApiToken
+from recoup.web.tokens import create_token, revoke_token
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    context: dict[str, Any] = {"nav": "api-tokens", "scopes": ApiToken.Scope.choices}
+    status = 200
+    if request.method == "POST":
+        wanted = request.POST.getlist("scopes")
+        try:
+            issued = create_token(actor=user, user=user, scopes=wanted, name=request.POST.get("name", ""), now=timezone.now())
+        except tokens.TokenError as exc:
+            context["error"], status = str(exc), 422
+        else:
+            # Shown in this response only: the page that follows a reload no longer has it.
+            context["new_secret"] = issued.secret
+            context["new_token"] = issued.token
+    context["tokens"] = tokens.tokens_of(user)
+    return render(request, "web/api_tokens.html", context, status=status)
+
+
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    revoke_token(actor=request.user, token=token, now=timezone.now())
+    messages.success(request, f"Token rcp_{token.prefix}… revoked: it no longer works.")
+    return redirect("api-tokens")
