@@ -7,7 +7,7 @@ and the shared pool; everyone's for seniors and managers), a page at a time in i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -16,18 +16,11 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from recoup.accounts.api_auth import responses
-from recoup.database.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, page, page_of
+from recoup.database.paging import Day, Page, PageQuery, Text, one_of, page, page_of
 from recoup.ledger import clock, selectors
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
 
 router = Router(tags=["ledger"])
-
-
-class Paging(Schema):
-    cursor: str | None = Field(None, description="next_cursor of the previous page; omit for the first")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    customer: int | None = Field(None, description="Only this customer (its id)")
-    updated_since: dt.datetime | None = Field(None, description="Only rows changed at or after this instant")
 
 
 class CustomerOut(Schema):
@@ -93,7 +86,7 @@ class PaymentOut(Schema):
     updated_at: dt.datetime
 
 
-def _scoped(request: HttpRequest, queryset: QuerySet[Any], paging: Paging, *, field: str = "customer") -> QuerySet[Any]:
+def _scoped(request: HttpRequest, queryset: QuerySet[Any], paging: PageQuery, *, field: str = "customer") -> QuerySet[Any]:
     rows = queryset.filter(**{f"{field}__in": selectors.visible_customers(request.user)})
     if paging.customer is not None:
         rows = rows.filter(**{f"{field}_id": paging.customer})
@@ -120,7 +113,12 @@ def _customer_out(c: Customer) -> dict[str, Any]:
 
 
 @router.get("/customers", response=responses(Page[CustomerOut]), summary="Customers the caller may see")
-def customers(request: HttpRequest, paging: Query[Paging], status: Customer.Status | None = None, segment: str = "") -> Any:
+def customers(
+    request: HttpRequest,
+    paging: Query[PageQuery],
+    status: Annotated[str, one_of(Customer.Status)] | None = None,
+    segment: Text = "",
+) -> Any:
     rows = selectors.visible_customers(request.user).select_related("collector")
     if paging.customer is not None:
         rows = rows.filter(pk=paging.customer)
@@ -135,22 +133,22 @@ def customers(request: HttpRequest, paging: Query[Paging], status: Customer.Stat
 
 
 @router.get("/contacts", response=responses(Page[ContactOut]), summary="Contacts of the customers the caller may see")
-def contacts(request: HttpRequest, paging: Query[Paging]) -> Any:
+def contacts(request: HttpRequest, paging: Query[PageQuery]) -> Any:
     found, after = page_of(_scoped(request, Contact.objects.all(), paging), cursor=paging.cursor, limit=paging.limit)
     return page(found, after)
 
 
 class InvoiceFilters(Schema):
-    kind: Invoice.Kind | None = None
+    kind: Annotated[str, one_of(Invoice.Kind)] | None = None
     status: str = Field("all", pattern="^(open|closed|all)$", description="open: something left to pay; closed: settled")
-    issued_from: dt.date | None = None
-    issued_to: dt.date | None = None
-    due_from: dt.date | None = None
-    due_to: dt.date | None = None
+    issued_from: Day | None = None
+    issued_to: Day | None = None
+    due_from: Day | None = None
+    due_to: Day | None = None
 
 
 @router.get("/invoices", response=responses(Page[InvoiceOut]), summary="Invoices, credit and debit notes")
-def invoices(request: HttpRequest, paging: Query[Paging], filters: Query[InvoiceFilters]) -> Any:
+def invoices(request: HttpRequest, paging: Query[PageQuery], filters: Query[InvoiceFilters]) -> Any:
     rows = _scoped(request, Invoice.objects.all(), paging)
     if filters.kind:
         rows = rows.filter(kind=filters.kind)
@@ -166,9 +164,9 @@ def invoices(request: HttpRequest, paging: Query[Paging], filters: Query[Invoice
 @router.get("/open-items", response=responses(Page[OpenItemOut]), summary="What is still open, with days overdue")
 def open_items(
     request: HttpRequest,
-    paging: Query[Paging],
-    due_from: dt.date | None = None,
-    due_to: dt.date | None = None,
+    paging: Query[PageQuery],
+    due_from: Day | None = None,
+    due_to: Day | None = None,
     overdue: bool | None = Query(None, description="true: past due only; false: not yet due only"),
 ) -> Any:
     as_of = clock.today()
@@ -191,7 +189,7 @@ def open_items(
 
 @router.get("/payments", response=responses(Page[PaymentOut]), summary="Payments received")
 def payments(
-    request: HttpRequest, paging: Query[Paging], received_from: dt.date | None = None, received_to: dt.date | None = None
+    request: HttpRequest, paging: Query[PageQuery], received_from: Day | None = None, received_to: Day | None = None
 ) -> Any:
     rows = _dates(_scoped(request, Payment.objects.all(), paging), "received_on", received_from, received_to)
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
