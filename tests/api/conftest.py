@@ -34,9 +34,7 @@ def team(db) -> dict[str, User]:
         ("senior", Role.SENIOR),
         ("manager", Role.MANAGER),
     ):
-        people[key] = User.objects.create_user(
-            email=f"{key}@example.com", password="correct horse battery staple", first_name=key.title(), role=role
-        )
+        people[key] = User.objects.create_user(email=f"{key}@example.com", password=None, first_name=key.title(), role=role)
     return people
 
 

@@ -50,5 +50,6 @@ class Error(Schema):
 
 def responses(ok: Any, *codes: int, status: int = 200) -> dict[int, Any]:
     """The documented responses of an endpoint: ``ok`` and the errors every endpoint can give
-    (401 no or bad credentials, 403 not allowed, 422 invalid input) plus ``codes`` (404 …)."""
+    (401 no or bad credentials, 403 not allowed, 422 invalid input) plus ``codes`` (400 a body that
+    is no JSON, 404 …)."""
     return {status: ok, **dict.fromkeys(sorted({401, 403, 422, *codes}), Error)}

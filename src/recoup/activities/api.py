@@ -87,7 +87,7 @@ class NoteIn(Schema):
 
 @router.post(
     "/customers/{customer_id}/notes",
-    response=responses(ActivityOut, 404, status=201),
+    response=responses(ActivityOut, 400, 404, status=201),
     auth=WRITE,
     summary="Add a note to a customer's history",
 )

@@ -108,7 +108,7 @@ def _input(body: _Common, outcome: str, **fields: Any) -> services.OutcomeInput:
 
 @router.post(
     "/customers/{customer_id}/outcomes",
-    response=responses(LoggedOut, 404, status=201),
+    response=responses(LoggedOut, 400, 404, status=201),
     auth=WRITE,
     summary="Log a call and what came of it",
 )
@@ -130,7 +130,7 @@ def log_outcome(request: HttpRequest, customer_id: Id, body: OutcomeIn) -> Any:
 
 @router.post(
     "/customers/{customer_id}/promises",
-    response=responses(LoggedOut, 404, status=201),
+    response=responses(LoggedOut, 400, 404, status=201),
     auth=WRITE,
     summary="Log a promise to pay (a call with that outcome)",
 )
@@ -143,7 +143,7 @@ def make_promise(request: HttpRequest, customer_id: Id, body: PromiseIn) -> Any:
 
 @router.post(
     "/customers/{customer_id}/disputes",
-    response=responses(LoggedOut, 404, status=201),
+    response=responses(LoggedOut, 400, 404, status=201),
     auth=WRITE,
     summary="Open a dispute (a call with that outcome)",
 )

@@ -72,7 +72,7 @@ def queue(request: HttpRequest, status: str = "") -> list[LineOut]:
     ]
 
 
-@router.post("/cash/lines/{line_id}/ignore", response=responses(dict[str, str], 404, 409), auth=WRITE)
+@router.post("/cash/lines/{line_id}/ignore", response=responses(dict[str, str], 400, 404, 409), auth=WRITE)
 def ignore(request: HttpRequest, line_id: Id, reason: Text = "") -> dict[str, str]:
     """Not a customer payment (a refund, a transfer between own accounts): never applied."""
     _allowed(request, "mark payments")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
 from huey import crontab
@@ -14,7 +16,7 @@ from recoup.webhooks import services
 def collect_task() -> int:
     created = services.collect(now=timezone.now())
     for delivery_id in created:
-        transaction.on_commit(lambda pk=delivery_id: deliver_task(pk))
+        transaction.on_commit(functools.partial(deliver_task, delivery_id))
     return len(created)
 
 

@@ -120,7 +120,7 @@ def tasks(
     """Tasks on the customers the caller may see; ``mine`` keeps the caller's own."""
     rows = Task.objects.filter(customer__in=visible_customers(request.user)).select_related("user")
     if mine:
-        rows = rows.filter(user=request.user)
+        rows = rows.filter(user_id=getattr(request.user, "pk", None) or 0)
     if paging.customer is not None:
         rows = rows.filter(customer_id=paging.customer)
     if paging.updated_since is not None:
