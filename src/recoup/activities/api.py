@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
@@ -104,4 +104,4 @@ def add_note(request: HttpRequest, customer_id: Id, note: NoteIn) -> Any:
         )
     except ActivityError as exc:
         raise HttpError(422, str(exc)) from None
-    return 201, activity_out(activity)
+    return Status(201, activity_out(activity))

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field
 
@@ -74,7 +74,7 @@ class LoggedOut(Schema):
     tone_flags: list[dict[str, Any]]
 
 
-def _log(request: HttpRequest, customer_id: int, data: services.OutcomeInput) -> tuple[int, dict[str, Any]]:
+def _log(request: HttpRequest, customer_id: int, data: services.OutcomeInput) -> Status:
     customer = writable_customer(request, customer_id)
     try:
         result = services.log_outcome(actor=request.user, customer=customer, data=data, at=timezone.now())  # type: ignore[arg-type]
@@ -84,14 +84,17 @@ def _log(request: HttpRequest, customer_id: int, data: services.OutcomeInput) ->
     except services.OutcomeError as exc:
         raise HttpError(422, str(exc)) from None
     task = result.task
-    return 201, {
-        "activity_id": result.activity.pk,
-        "outcome": result.activity.outcome,
-        "promise_id": result.promise.pk if result.promise else None,
-        "dispute_id": result.dispute.pk if result.dispute else None,
-        "follow_up": {"id": task.pk, "title": task.title, "due_at": task.due_at, "zone": task.zone} if task else None,
-        "tone_flags": result.tone_flags,
-    }
+    return Status(
+        201,
+        {
+            "activity_id": result.activity.pk,
+            "outcome": result.activity.outcome,
+            "promise_id": result.promise.pk if result.promise else None,
+            "dispute_id": result.dispute.pk if result.dispute else None,
+            "follow_up": {"id": task.pk, "title": task.title, "due_at": task.due_at, "zone": task.zone} if task else None,
+            "tone_flags": result.tone_flags,
+        },
+    )
 
 
 def _input(body: _Common, outcome: str, **fields: Any) -> services.OutcomeInput:
