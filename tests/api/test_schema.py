@@ -91,3 +91,14 @@ def test_a_read_only_token_gets_403_on_every_write(path, method, books, team, be
     response = getattr(client, method)(url, data={}, content_type="application/json")
     assert response.status_code == 403, (path, response.content)
     assert "no write scope" in response.json()["detail"]
+
+
+def test_the_schema_documents_every_error_and_is_served_at_api_docs(client) -> None:
+    paths = api.get_openapi_schema()["paths"]
+    assert len(paths) >= 20
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert {"401", "403", "422"} <= {str(code) for code in operation["responses"]}, (method, path)
+            assert operation["security"], (method, path)
+    assert client.get("/api/docs").status_code == 200
+    assert client.get("/api/openapi.json").json()["paths"].keys() == paths.keys()

@@ -105,6 +105,7 @@ def test_a_failing_endpoint_is_retried_and_the_log_shows_it(team, books, receive
     first = services.attempt(delivery_id, now=now)
     assert first is not None and first.status == "retrying" and first.response_code == 503 and first.attempts == 1
     assert services.due_for_retry(now=now) == []  # not before its wait is over
+    assert services.attempt(delivery_id, now=now).attempts == 1  # an early call sends nothing
     receiver.status = 200
     later = now + dt.timedelta(seconds=31)
     assert services.due_for_retry(now=later) == [delivery_id]

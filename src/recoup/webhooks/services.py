@@ -28,6 +28,8 @@ from recoup.webhooks.models import Delivery, Endpoint, ScanMark
 # reads this far back again; the unique (endpoint, event) constraint drops what was already seen.
 LOOKBACK = 1000
 TIMEOUT_SECONDS = 10
+# A retry a worker runs a little early (clocks, rounding) still counts as due.
+EARLY = dt.timedelta(seconds=5)
 
 
 class WebhookError(ValueError):
@@ -145,6 +147,8 @@ def attempt(delivery_id: int, *, now: dt.datetime) -> Delivery | None:
     delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status in (Delivery.Status.DELIVERED, Delivery.Status.GAVE_UP):
         return delivery
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now + EARLY:
+        return delivery  # not due yet: its own scheduled retry will send it
     code, error = _post(delivery.endpoint, delivery, now=now)
     delivery.attempts += 1
     delivery.response_code = code

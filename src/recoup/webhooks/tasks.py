@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from django.db import transaction
@@ -10,6 +11,10 @@ from huey import crontab
 
 from recoup.jobs.durable import durable_periodic_task, durable_task
 from recoup.webhooks import services
+from recoup.webhooks.models import Delivery
+
+# A scheduled retry runs on time; one this late was lost.
+OVERDUE = dt.timedelta(minutes=5)
 
 
 @durable_task()
@@ -22,13 +27,18 @@ def collect_task() -> int:
 
 @durable_task()
 def deliver_task(delivery_id: int) -> None:
-    services.attempt(delivery_id, now=timezone.now())
+    """One attempt; a failed one schedules the next itself (30 s, 1 min, 2 min … 6 h later)."""
+    now = timezone.now()
+    delivery = services.attempt(delivery_id, now=now)
+    if delivery is not None and delivery.status == Delivery.Status.RETRYING and delivery.next_attempt_at:
+        deliver_task.schedule(args=(delivery_id,), delay=max(1.0, (delivery.next_attempt_at - now).total_seconds()))
 
 
-@durable_periodic_task(crontab(minute="*"))
+@durable_periodic_task(crontab(minute="20"))
 def retry_deliveries_task() -> int:
-    """Every minute: the failed deliveries whose wait is over (30 s, 1 min, 2 min … 6 h)."""
-    due = services.due_for_retry(now=timezone.now())
+    """Hourly: failed deliveries whose wait is long over, in case the queue lost their retry
+    (a worker killed, the queue file replaced). Not every minute: each run is a job record."""
+    due = services.due_for_retry(now=timezone.now() - OVERDUE)
     for delivery_id in due:
         services.attempt(delivery_id, now=timezone.now())
     return len(due)
