@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_the_token_is_shown_once_on_the_page_and_only_its_hash_is_kept(team) -> None:
     client = Client()
     client.force_login(team["collector"])
-    page = client.post("/account/api-tokens/", {"name": "ERP sync", "scopes": ["read", "write"]}).content.decode()
+    page = client.post("/account/api-tokens/", {"name": "ERP sync", "scopes": ["read", "write"]}, follow=True).content.decode()
     token = ApiToken.objects.get(user=team["collector"])
     secret = page.split('<code class="token-secret">')[1].split("</code>")[0]
     assert secret.startswith(f"rcp_{token.prefix}_") and token.scope_list == ["read", "write"]

@@ -14,6 +14,8 @@ from recoup.accounts import tokens
 from recoup.accounts.models import ApiToken
 from recoup.web.tokens import create_token, revoke_token
 
+NEW_TOKEN = "new_api_token"
+
 
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
@@ -27,9 +29,14 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         except tokens.TokenError as exc:
             context["error"], status = str(exc), 422
         else:
-            # Shown in this response only: the page that follows a reload no longer has it.
-            context["new_secret"] = issued.secret
-            context["new_token"] = issued.token
+            # Post/redirect/get, so that reloading the page makes no second token. The secret
+            # crosses the redirect in the session and is taken out of it by the next page: shown once.
+            request.session[NEW_TOKEN] = [issued.token.pk, issued.secret]
+            return redirect("api-tokens")
+    shown = request.session.pop(NEW_TOKEN, None)
+    if shown:
+        context["new_token"] = tokens.tokens_of(user).filter(pk=shown[0]).first()
+        context["new_secret"] = shown[1] if context["new_token"] else None
     context["tokens"] = tokens.tokens_of(user)
     return render(request, "web/api_tokens.html", context, status=status)
 
