@@ -24,6 +24,7 @@ COMMANDS = {
     "worker": ("run_huey", "run background and nightly jobs: scoring after imports, retraining (huey consumer)"),
     "jobs": ("jobs", "background jobs and how they went: [--failed] [--status S] [--json]"),
     "createuser": ("createuser", "add a user with a role"),
+    "token": ("token", "personal API tokens: create EMAIL --scopes read,write | list EMAIL | revoke PREFIX"),
 }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recoup.promises",
     "recoup.disputes",
     "recoup.cashapp",
+    "recoup.webhooks",
     "recoup.worklist",
     "recoup.playbook",
     "recoup.portal",

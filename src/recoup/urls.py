@@ -24,6 +24,7 @@ urlpatterns = [
     path("portal-links/", include("recoup.portal.staff_urls")),
     path("jobs/", include("recoup.jobs.urls")),
     path("cash/", include("recoup.cashapp.urls")),
+    path("webhooks/", include("recoup.webhooks.urls")),
     path("api/", api.urls),
     path("", include("recoup.web.urls")),
 ]

@@ -10,10 +10,12 @@ from django.utils import timezone
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from recoup.accounts.api_auth import WRITE, responses
 from recoup.accounts.permissions import require_cash_application
 from recoup.cashapp import decisions, selectors
 from recoup.cashapp.formats import major
 from recoup.cashapp.models import StatementLine
+from recoup.database.paging import Id, Text
 
 router = Router(tags=["cash application"])
 
@@ -46,7 +48,7 @@ def _allowed(request: HttpRequest, action: str) -> None:
         raise HttpError(403, str(exc)) from None
 
 
-@router.get("/cash/queue", response=list[LineOut])
+@router.get("/cash/queue", response=responses(list[LineOut]))
 def queue(request: HttpRequest, status: str = "") -> list[LineOut]:
     """Payments received and not yet applied, oldest first, with their suggestions."""
     _allowed(request, "see the cash-application queue")
@@ -70,8 +72,8 @@ def queue(request: HttpRequest, status: str = "") -> list[LineOut]:
     ]
 
 
-@router.post("/cash/lines/{line_id}/ignore", response={200: dict[str, str]})
-def ignore(request: HttpRequest, line_id: int, reason: str = "") -> dict[str, str]:
+@router.post("/cash/lines/{line_id}/ignore", response=responses(dict[str, str], 400, 404, 409), auth=WRITE)
+def ignore(request: HttpRequest, line_id: Id, reason: Text = "") -> dict[str, str]:
     """Not a customer payment (a refund, a transfer between own accounts): never applied."""
     _allowed(request, "mark payments")
     try:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from recoup.accounts.api_auth import responses
+from recoup.database.paging import Day, Id, Page, PageQuery, one_of, page, page_of
 from recoup.disputes import rules, selectors
 from recoup.disputes.models import Dispute
 from recoup.ledger.clock import business_date
@@ -70,7 +74,7 @@ def _out(case: Dispute, as_of: dt.date) -> dict[str, object]:
     }
 
 
-@router.get("/disputes", response=list[CaseOut], summary="Dispute cases the user may see")
+@router.get("/disputes", response=responses(list[CaseOut], 400), summary="Dispute cases the user may see (at most 500)")
 def case_list(request: HttpRequest, scope: str = "team", status: str = "open", reason: str = "") -> list[dict[str, object]]:
     """``scope``: mine, team, due_soon, breached; ``status``: open, closed, all. At most 500, SLA due first."""
     as_of = business_date(timezone.now())
@@ -82,8 +86,10 @@ def case_list(request: HttpRequest, scope: str = "team", status: str = "open", r
     return [_out(case, as_of) for case in selectors.case_list(request.user, filters, as_of=as_of)[:500]]
 
 
-@router.get("/disputes/{case_id}", response=CaseDetailOut, summary="One case: items, amounts, next action, history")
-def case_detail(request: HttpRequest, case_id: int) -> dict[str, object]:
+@router.get(
+    "/disputes/{case_id}", response=responses(CaseDetailOut, 404), summary="One case: items, amounts, next action, history"
+)
+def case_detail(request: HttpRequest, case_id: Id) -> dict[str, object]:
     as_of = business_date(timezone.now())
     try:
         case = selectors.case_for(request.user, case_id)
@@ -108,3 +114,32 @@ def case_detail(request: HttpRequest, case_id: int) -> dict[str, object]:
         "next_action": page["next_action"],
         "history": [{"at": line.at.isoformat(), "who": line.who, "text": line.text} for line in page["history"]],
     }
+
+
+@router.get("/dispute-cases", response=responses(Page[CaseOut]), summary="Every dispute case the user may see, a page at a time")
+def case_pages(
+    request: HttpRequest,
+    paging: Query[PageQuery],
+    status: Annotated[str, one_of(Dispute.Status)] | None = None,
+    reason: Annotated[str, one_of(Dispute.Reason)] | None = None,
+    opened_from: Day | None = None,
+    opened_to: Day | None = None,
+) -> dict[str, object]:
+    """In id order with a cursor; ``updated_since`` keeps cases opened or resolved since then."""
+    as_of = business_date(timezone.now())
+    rows = selectors.visible_disputes(request.user).select_related("customer", "owner", "escalated_to")
+    if paging.customer is not None:
+        rows = rows.filter(customer_id=paging.customer)
+    if paging.updated_since is not None:
+        since = business_date(paging.updated_since)
+        rows = rows.filter(Q(opened_on__gte=since) | Q(resolved_on__gte=since))
+    if status is not None:
+        rows = rows.filter(status=status)
+    if reason is not None:
+        rows = rows.filter(reason=reason)
+    if opened_from is not None:
+        rows = rows.filter(opened_on__gte=opened_from)
+    if opened_to is not None:
+        rows = rows.filter(opened_on__lte=opened_to)
+    found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
+    return page([_out(case, as_of) for case in found], after)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from recoup.accounts.api_auth import responses
+from recoup.database.paging import Instant, Page, PageQuery, Text, one_of, page, page_of
 from recoup.ledger.models import Customer
-from recoup.ledger.selectors import NotYours, customer_for
+from recoup.ledger.selectors import NotYours, customer_for, visible_customers
 from recoup.worklist import selectors
+from recoup.worklist.models import Task
 
 router = Router(tags=["worklist"])
+LIMIT = Query(200, ge=1, le=1000)
 
 
 class EntryOut(Schema):
@@ -55,8 +59,8 @@ class WhyNotOut(Schema):
     reasons: list[str]
 
 
-@router.get("/worklist", response=WorklistOut, summary="Today's calls, best first")
-def worklist(request: HttpRequest, callable_now: bool = False, limit: int = 200) -> dict[str, Any]:
+@router.get("/worklist", response=responses(WorklistOut), summary="Today's calls, best first")
+def worklist(request: HttpRequest, callable_now: bool = False, limit: int = LIMIT) -> dict[str, Any]:
     """The caller's list (a collector: their own and the shared pool; seniors and managers: everyone's).
 
     ``callable_now`` keeps only customers inside their local call window now.
@@ -67,8 +71,10 @@ def worklist(request: HttpRequest, callable_now: bool = False, limit: int = 200)
     return {"at": now, "count": len(entries), "entries": entries}
 
 
-@router.get("/worklist/why-not/{customer_ref}", response=WhyNotOut, summary="Why a customer is or is not on today's list")
-def why_not(request: HttpRequest, customer_ref: str) -> dict[str, Any]:
+@router.get(
+    "/worklist/why-not/{customer_ref}", response=responses(WhyNotOut, 404), summary="Why a customer is or is not on today's list"
+)
+def why_not(request: HttpRequest, customer_ref: Text) -> dict[str, Any]:
     found = Customer.objects.filter(customer_ref=customer_ref).values_list("pk", flat=True).first()
     if found is None:
         raise Http404("No such customer")
@@ -84,3 +90,49 @@ def why_not(request: HttpRequest, customer_ref: str) -> dict[str, Any]:
         "explanation": answer.explanation,
         "reasons": list(answer.entry.reasons) if answer.entry else [],
     }
+
+
+class TaskOut(Schema):
+    id: int
+    customer_id: int
+    user: str
+    kind: str
+    title: str
+    status: str
+    due_at: dt.datetime
+    zone: str
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    promise_id: int | None
+    dispute_id: int | None
+
+
+@router.get("/tasks", response=responses(Page[TaskOut]), summary="Follow-ups: calls, callbacks, promise checks, dispute SLAs")
+def tasks(
+    request: HttpRequest,
+    paging: Query[PageQuery],
+    status: Annotated[str, one_of(Task.Status)] | None = None,
+    kind: Annotated[str, one_of(Task.Kind)] | None = None,
+    mine: bool = False,
+    due_from: Instant | None = None,
+    due_to: Instant | None = None,
+) -> dict[str, Any]:
+    """Tasks on the customers the caller may see; ``mine`` keeps the caller's own."""
+    rows = Task.objects.filter(customer__in=visible_customers(request.user)).select_related("user")
+    if mine:
+        rows = rows.filter(user_id=getattr(request.user, "pk", None) or 0)
+    if paging.customer is not None:
+        rows = rows.filter(customer_id=paging.customer)
+    if paging.updated_since is not None:
+        rows = rows.filter(created_at__gte=paging.updated_since)
+    if status is not None:
+        rows = rows.filter(status=status)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if due_from is not None:
+        rows = rows.filter(due_at__gte=due_from)
+    if due_to is not None:
+        rows = rows.filter(due_at__lte=due_to)
+    found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
+    items = [{**{f: getattr(t, f) for f in TaskOut.model_fields if f != "user"}, "user": t.user.email} for t in found]
+    return page(items, after)
