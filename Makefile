@@ -75,8 +75,12 @@ run: $(RUNTIME_STAMP)
 	@echo "  collector1@demo.recoup.example ... collector4@demo.recoup.example)"
 	$(BIN)/recoup serve
 
-# The suite runs twice: on SQLite, then on PostgreSQL when a server answers (CI requires it).
-test: $(DEV_STAMP) lint test-sqlite test-postgres
+# The suite runs twice, on SQLite and on PostgreSQL when a server answers (CI requires it). The
+# two runs share nothing (own data directories, own databases) and each is mostly one process, so
+# on a machine with two cores or more they run side by side; each run's output is printed whole
+# when it ends. `make test-sqlite` or `make test-postgres` runs one of them.
+test: $(DEV_STAMP) lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(DEV_STAMP)
 	env -u RECOUP_DATABASE_URL RECOUP_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -q
