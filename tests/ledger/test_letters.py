@@ -1,0 +1,118 @@
+"""The follow-up letter PDF: letterhead from settings, the customer's address, the items with their
+age, totals per currency and how to pay, read back from the PDF as a person would see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pypdfium2 as pdfium
+import pytest
+from django.test import override_settings
+
+from recoup.ledger.letters import letter_pdf
+from recoup.ledger.models import Contact, Customer, Invoice
+
+pytestmark = pytest.mark.django_db
+AS_OF = dt.date(2026, 3, 2)
+HEAD = {
+    "RECOUP_COMPANY_NAME": "Werkzeug AG",
+    "RECOUP_COMPANY_ADDRESS": "Hafenstraße 1 | 20457 Hamburg",
+    "RECOUP_COMPANY_PHONE": "+49 40 123456",
+    "RECOUP_COMPANY_EMAIL": "ar@werkzeug.example",
+    "RECOUP_PAYEE_IBAN": "DE89370400440532013000",
+}
+
+
+def pdf_text(document: bytes) -> str:
+    pdf = pdfium.PdfDocument(document)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
+def _invoice(customer: Customer, ref: str, amount: int, due: dt.date, currency: str = "EUR") -> Invoice:
+    return Invoice.objects.create(
+        customer=customer,
+        invoice_ref=ref,
+        issue_date=due - dt.timedelta(days=30),
+        due_date=due,
+        currency=currency,
+        amount=amount,
+        open_amount=amount,
+    )
+
+
+@pytest.fixture
+def customer() -> Customer:
+    customer = Customer.objects.create(
+        customer_ref="K-9",
+        name="Łukasz Żółć GmbH",
+        country="DE",
+        currency="EUR",
+        attributes={"street": "Lindenallee 5", "postal_code": "50667", "city": "Köln"},
+    )
+    Contact.objects.create(customer=customer, name="Erika Muster", role="billing", email="ap@k9.example")
+    _invoice(customer, "R-200", 250_000, AS_OF - dt.timedelta(days=45))
+    _invoice(customer, "R-201", 99_950, AS_OF - dt.timedelta(days=3))
+    _invoice(customer, "U-8", 120_000, AS_OF - dt.timedelta(days=95), "USD")
+    return customer
+
+
+@override_settings(**HEAD)
+def test_a_letter_shows_letterhead_address_items_totals_and_how_to_pay(customer) -> None:
+    document = letter_pdf(
+        customer,
+        subject="Final notice",
+        body_text="Dear Erika Muster,\n\nthe invoices below are overdue.\n\nKind regards",
+        invoices=list(customer.invoices.all()),
+        as_of=AS_OF,
+        language="en",
+        link="https://ar.example/portal/k9",
+    )
+    assert document.startswith(b"%PDF-")
+    text = pdf_text(document)
+    for expected in (
+        "Werkzeug AG",
+        "Hafenstraße 1",
+        "20457 Hamburg",
+        "ar@werkzeug.example",
+        "Lukasz Zólc GmbH",  # outside the fonts' repertoire: Ł, Ż, ł, ć transliterated, ó kept
+        "Attn. Erika Muster",
+        "Lindenallee 5",
+        "50667 Köln",
+        "Customer number K-9",
+        "Final notice",
+        "the invoices below are overdue.",
+        "R-200",
+        "R-201",
+        "U-8",
+        "RF",  # each invoice's creditor reference
+        "Balance EUR: 3.499,50 €, of which overdue: 3.499,50 €",  # English words, a German customer's amounts
+        "Balance USD: 1.200,00 US$, of which overdue: 1.200,00 US$",
+        "DE89 3704 0044 0532 0130 00",
+        "https://ar.example/portal/k9",
+    ):
+        assert expected in text, expected
+
+
+@override_settings(**HEAD)
+def test_aging_puts_each_item_in_its_column(customer) -> None:
+    text = pdf_text(
+        letter_pdf(customer, subject="S", body_text="B", invoices=list(customer.invoices.all()), as_of=AS_OF, language="en")
+    )
+    aging = text[text.index("Currency") :]
+    assert "over 90" in aging
+    # R-201 (3 days) in 1-30, R-200 (45 days) in 31-60; U-8 (95 days) beyond 90.
+    rows = {line.split()[0]: line.split()[1:] for line in aging.splitlines()[1:3]}
+    assert rows["EUR"] == ["-", "999,50", "€", "2.500,00", "€", "-", "-"]
+    assert rows["USD"] == ["-", "-", "-", "-", "1.200,00", "US$"]
+
+
+def test_only_the_given_open_items_and_the_same_pdf_each_time(customer) -> None:
+    chosen = list(customer.invoices.filter(invoice_ref="R-201"))
+    first = letter_pdf(customer, subject="Reminder", body_text="Please pay.", invoices=chosen, as_of=AS_OF, language="de")
+    assert first == letter_pdf(customer, subject="Reminder", body_text="Please pay.", invoices=chosen, as_of=AS_OF, language="de")
+    text = pdf_text(first)
+    assert "R-201" in text and "R-200" not in text and "U-8" not in text
+    assert "999,50" in text  # German amounts
