@@ -1,0 +1,69 @@
+"""The outbox: what the follow-ups queue, held, sent or failed, and what a manager does with it.
+
+Messages are written by the run (recoup.dunning.services) in its transaction; this module hands
+them to the sending worker after that transaction commits, and lets a manager send one again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+
+from recoup.accounts.permissions import require_manager
+from recoup.audit.services import record_event
+from recoup.dunning import sending
+from recoup.dunning.models import Message, MessageStatus
+from recoup.ledger.events import customers_changed
+
+
+class OutboxError(ValueError):
+    pass
+
+
+def idempotency_key(customer_id: int, step_key: str, invoice_ids: Sequence[int]) -> str:
+    """sha256 of customer + step + sorted invoices: the same decision never queues twice."""
+    text = f"{customer_id}|{step_key}|{','.join(str(i) for i in sorted(set(invoice_ids)))}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def message_id_for(key: str) -> str:
+    """The RFC 5322 Message-ID of the message with idempotency ``key``: stable across resends."""
+    host = urlsplit(str(getattr(settings, "RECOUP_PUBLIC_URL", ""))).hostname or "recoup.invalid"
+    if host.replace(".", "").isdigit() or host == "localhost":
+        host = "recoup.invalid"
+    return f"<{key[:40]}.followup@{host}>"
+
+
+def send_after_commit(message_ids: Sequence[int]) -> None:
+    """Hand these messages to the sending worker once the current transaction commits (at once
+    outside one). A crash between the commit and this hand-over loses nothing: the outbox
+    sweep sends every queued message."""
+    ids = [int(i) for i in message_ids]
+    if ids:
+        transaction.on_commit(lambda: sending.send_messages(ids))
+
+
+def resend(message: Message, *, actor: Any, now: dt.datetime) -> Message:
+    """Queue ``message`` again (held, failed or sent), with the same Message-ID; a manager's action."""
+    require_manager(actor, "send a message again")
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.status == MessageStatus.QUEUED and locked.claimed_until is not None and locked.claimed_until > now:
+            raise OutboxError("The message is being sent right now.")
+        if locked.status == MessageStatus.QUEUED and locked.next_attempt_at is None:
+            raise OutboxError("The message is already waiting to be sent.")
+        before = {"status": locked.status, "attempts": locked.attempts, "server_reply": locked.server_reply}
+        Message.objects.filter(pk=locked.pk).update(
+            status=MessageStatus.QUEUED, attempts=0, next_attempt_at=None, claim="", claimed_until=None, activity=None
+        )
+        record_event(actor=actor, action="message.resend", obj=locked, before=before, after={"status": "queued"}, at=now)
+        customers_changed([locked.customer_id], kind="message")
+        send_after_commit([locked.pk])
+    locked.refresh_from_db()
+    return locked
