@@ -67,11 +67,16 @@ def start(sink: Sink) -> Controller:
     return controller
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[Sink]:
+def running() -> Iterator[Sink]:
+    """A sink listening on a free port until the generator is closed (for a fixture)."""
     sink = Sink()
     controller = start(sink)
     try:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    yield from running()

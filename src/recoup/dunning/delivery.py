@@ -22,6 +22,7 @@ without one.
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import email.utils
 import os
 import secrets
@@ -189,7 +190,7 @@ class Connection:
                 code, reply = smtp.rcpt(rcpt)
                 if code not in (250, 251):
                     raise smtplib.SMTPRecipientsRefused({rcpt: (code, reply)})
-            code, reply = smtp.data(mail.as_bytes())
+            code, reply = smtp.data(mail.as_bytes(policy=email.policy.SMTP))
             if code != 250:
                 raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException:
