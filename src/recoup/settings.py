@@ -296,3 +296,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_denials"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOUP_LOG_LEVEL", "WARNING")},
 }
+# Follow-ups (docs/followups.md): the mail server messages go out through, e.g.
+# smtp://user:password@host:587?starttls=1 or smtps://host:465; empty: messages are kept in the
+# outbox (shown on the Outbox page) and nothing leaves. The sender's address on every message.
+RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "").strip()
+RECOUP_MAIL_FROM = os.environ.get("RECOUP_MAIL_FROM", "").strip()
