@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 from django.test import override_settings
 
-from recoup.ledger.letters import letter_pdf
+from recoup.ledger.letters import Letter, letter_pdf, letters_pdf
 from recoup.ledger.models import Contact, Customer, Invoice
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +116,26 @@ def test_only_the_given_open_items_and_the_same_pdf_each_time(customer) -> None:
     text = pdf_text(first)
     assert "R-201" in text and "R-200" not in text and "U-8" not in text
     assert "999,50" in text  # German amounts
+
+
+@override_settings(**HEAD)
+def test_a_batch_prints_each_letter_from_a_new_page(customer) -> None:
+    other = Customer.objects.create(customer_ref="K-10", name="Second Customer Ltd", country="GB", currency="GBP")
+    _invoice(other, "G-1", 5_000, AS_OF - dt.timedelta(days=31), "GBP")
+    table = "Invoice   Due          Open\nR-201     27 Feb 2026  999.50 EUR"
+    document = letters_pdf(
+        [
+            Letter(customer, "Final notice", f"Dear customer,\n\n{table}", list(customer.invoices.all()), AS_OF, "en"),
+            Letter(other, "Final notice", "Dear customer,", list(other.invoices.all()), AS_OF, "en"),
+        ],
+        dated=AS_OF,
+        title="Letters of 2026-03-02",
+    )
+    pdf = pdfium.PdfDocument(document)
+    pages = [page.get_textpage().get_text_range() for page in pdf]
+    pdf.close()
+    assert len(pages) == 2
+    assert "Lukasz" in pages[0] and "Second Customer Ltd" not in pages[0]
+    assert "Second Customer Ltd" in pages[1] and "G-1" in pages[1] and "R-200" not in pages[1]
+    # A plain-text table from a template keeps its columns: set in a fixed-width font.
+    assert "R-201 27 Feb 2026 999.50 EUR" in pages[0] and b"/BaseFont /Courier" in document
