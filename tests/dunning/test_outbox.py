@@ -17,7 +17,7 @@ from recoup.dunning.models import MessageStatus, SequenceStep
 from recoup.worklist.models import Strategy
 
 from .outbox_builders import customer, invoice, make_user, manager, queue_message, template
-from .sink import Sink, running
+from .smtp_sink import Sink, free_port, running
 
 AS_OF = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
@@ -97,7 +97,6 @@ def test_a_temporary_failure_is_tried_again_later_with_growing_delays(overdue, s
 
 
 def test_no_server_listening_is_a_temporary_failure(overdue, settings) -> None:  # type: ignore[no-untyped-def]
-    from .smtp_sink import free_port
 
     settings.RECOUP_SMTP_URL = f"smtp://127.0.0.1:{free_port()}"
     sending.send_now(None, now=NOW)
