@@ -46,9 +46,13 @@ def manager() -> User:
 
 
 def template(key: str = "overdue-notice", language: str = "en", subject: str = SUBJECT, body: str = BODY) -> MessageTemplate:
-    return MessageTemplate.objects.create(
-        key=key, language=language, channel=Channel.EMAIL, name=key.replace("-", " ").title(), subject=subject, body=body
+    """The test's own text for ``key`` (replacing the sample of that key and language)."""
+    found, _ = MessageTemplate.objects.update_or_create(
+        key=key,
+        language=language,
+        defaults={"channel": Channel.EMAIL, "name": key.replace("-", " ").title(), "subject": subject, "body": body},
     )
+    return found
 
 
 def customer(ref: str = "ACME", *, language: str | None = None, country: str = "US", email: str = "ap@acme.example") -> Customer:

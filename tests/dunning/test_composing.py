@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from recoup.dunning.composing import ComposeError, compose, template_problems
+from recoup.dunning.models import MessageTemplate
 
 from .outbox_builders import BODY_DE, customer, invoice, lines, template
 
@@ -49,6 +50,7 @@ def test_message_lists_every_item_with_totals_per_currency_and_payment_details()
 def test_the_customers_language_is_used_and_english_is_the_fallback() -> None:
     template()
     template(language="de", subject="Zahlungserinnerung {{ customer_ref }}", body=BODY_DE)
+    MessageTemplate.objects.filter(language="es").delete()
     german = customer("KRUPP", language="de", country="DE")
     spanish = customer("SEAT", language="es", country="ES")
     item = lines([invoice(german, "R-9", 1_234_567, AS_OF - dt.timedelta(days=9), currency="EUR")], AS_OF)
@@ -76,10 +78,43 @@ def test_discount_offer_is_in_the_message() -> None:
 @pytest.mark.django_db
 def test_a_missing_template_or_a_broken_one_is_named() -> None:
     c = customer()
-    with pytest.raises(ComposeError, match="no message template “final-notice”"):
-        compose(customer=c, contact=None, step_or_template_key="final-notice", items=[], as_of=AS_OF)
+    with pytest.raises(ComposeError, match="no message template “payment-plan-letter”"):
+        compose(customer=c, contact=None, step_or_template_key="payment-plan-letter", items=[], as_of=AS_OF)
     assert template_problems("Hi {{ custmer_name }}", "{{ items_table.upper() }}") == [
         "Subject: Line 1: unknown variable “custmer_name”. Did you mean “customer_name”?",
         "Body: Line 1: calling a function or method cannot be used in scripts.",
     ]
     assert template_problems("{{ company_name }}", "{{ items_table }}") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "de", "es"])
+def test_the_sample_templates_are_valid_polite_and_written_in_the_customers_language(language: str) -> None:
+    from recoup.activities import tone
+
+    samples = MessageTemplate.objects.filter(language=language)
+    assert sorted(samples.values_list("key", flat=True)) == [
+        "final-notice",
+        "friendly-reminder",
+        "overdue-notice",
+        "second-notice",
+    ]
+    c = customer("KUNDE", language=language, country={"en": "US", "de": "DE", "es": "ES"}[language])
+    items = lines([invoice(c, "INV-9", 250_000, AS_OF - dt.timedelta(days=31), currency="EUR")], AS_OF)
+    offer = SimpleNamespace(discount_bp=200, expires_on=AS_OF + dt.timedelta(days=7))
+    for sample in samples:
+        assert template_problems(sample.subject, sample.body) == []
+        composed = compose(
+            customer=c,
+            contact=c.contacts.first(),
+            step_or_template_key=sample.key,
+            items=items,
+            as_of=AS_OF,
+            discount=offer,
+            link="https://pay.example/p/x",
+        )
+        assert composed.language == language
+        assert "INV-9" in composed.body_text
+        assert "https://pay.example/p/x" in composed.body_text
+        if language == "en":  # the tone rules are written for English
+            assert tone.check(composed.body_text) == [], sample.key
