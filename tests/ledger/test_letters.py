@@ -4,6 +4,8 @@ age, totals per currency and how to pay, read back from the PDF as a person woul
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -139,3 +141,41 @@ def test_a_batch_prints_each_letter_from_a_new_page(customer) -> None:
     assert "Second Customer Ltd" in pages[1] and "G-1" in pages[1] and "R-200" not in pages[1]
     # A plain-text table from a template keeps its columns: set in a fixed-width font.
     assert "R-201 27 Feb 2026 999.50 EUR" in pages[0] and b"/BaseFont /Courier" in document
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@override_settings(**HEAD, RECOUP_PAYEE_BIC="COBADEFFXXX", RECOUP_COMPANY_WEBSITE="werkzeug.example")
+def test_the_letter_as_a_picture(customer, tmp_path) -> None:
+    """The final notice as the customer sees it on paper (docs/followups-letters.md). With
+    RECOUP_WRITE_SCREENSHOTS=1 it refreshes docs/screenshots/followup-letter.png."""
+    Contact.objects.filter(customer=customer).update(name="Erika Mustermann")
+    body = (
+        "Dear Erika Mustermann,\n\n"
+        "despite our reminders of 3 and 17 February, the invoices below are still unpaid. Please pay the overdue "
+        "amounts within 7 days, quoting each invoice's payment reference.\n\n"
+        "Pay 3.429,51 € instead of 3.499,50 € by 12 Mar 2026 and we will credit the difference "
+        "(2 % early-payment discount on R-200 and R-201).\n\n"
+        "If you have already paid, or if something is wrong with an invoice, please tell us at once "
+        "through your online account or by phone.\n\n"
+        "Kind regards\nAccounts receivable, Werkzeug AG"
+    )
+    document = letter_pdf(
+        customer,
+        subject="Final notice before collection",
+        body_text=body,
+        invoices=list(customer.invoices.all()),
+        as_of=AS_OF,
+        language="en",
+        link="https://ar.werkzeug.example/portal/k9#d1e8",
+    )
+    pdf = pdfium.PdfDocument(document)
+    try:
+        picture = pdf[0].render(scale=1.5).to_pil()
+    finally:
+        pdf.close()
+    assert picture.size == (893, 1263)  # A4 at 108 dpi
+    assert picture.convert("L").getextrema()[0] < 64  # there is ink on the page
+    shots = DOCS_SCREENSHOTS if os.environ.get("RECOUP_WRITE_SCREENSHOTS") else tmp_path
+    picture.save(shots / "followup-letter.png", optimize=True)
