@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q, QuerySet
 
 from recoup.accounts.permissions import require_manager
+from recoup.activities import tone
 from recoup.audit.services import record_event
-from recoup.dunning import sending
+from recoup.dunning import delivery, sending
 from recoup.dunning.models import Message, MessageStatus
 from recoup.ledger.events import customers_changed
 
@@ -67,3 +69,41 @@ def resend(message: Message, *, actor: Any, now: dt.datetime) -> Message:
         send_after_commit([locked.pk])
     locked.refresh_from_db()
     return locked
+
+
+# --- the outbox page -----------------------------------------------------------------------------
+
+
+def listing(*, status: str | None = None, query: str = "") -> QuerySet[Message]:
+    """Messages newest first, optionally of one status or matching a customer, address or subject."""
+    found = Message.objects.select_related("customer").order_by("-created_at", "-pk")
+    if status:
+        found = found.filter(status=status)
+    if query:
+        found = found.filter(
+            Q(customer__name__icontains=query)
+            | Q(customer__customer_ref__iexact=query)
+            | Q(to_address__icontains=query)
+            | Q(subject__icontains=query)
+        )
+    return found
+
+
+def status_counts() -> dict[str, int]:
+    counts = dict(Message.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {value: counts.get(value, 0) for value in MessageStatus.values}
+
+
+def smtp_configured() -> bool:
+    return delivery.smtp_server() is not None
+
+
+def can_resend(message: Message, *, now: dt.datetime) -> bool:
+    if message.status != MessageStatus.QUEUED:
+        return True
+    return message.next_attempt_at is not None and not (message.claimed_until and message.claimed_until > now)
+
+
+def tone_flags(message: Message) -> list[tone.ToneFlag]:
+    """The tone check of what the customer reads (before a manager sends it again)."""
+    return list(tone.check(f"{message.subject}\n{message.body_text}"))
