@@ -73,6 +73,15 @@ def test_discount_offer_is_in_the_message() -> None:
     items = lines([invoice(c, "INV-1", 100_000, AS_OF - dt.timedelta(days=5))], AS_OF)
     composed = compose(customer=c, contact=None, step_or_template_key="overdue-notice", items=items, as_of=AS_OF, discount=offer)
     assert "Pay $975.00 by November 30, 2026 and keep 2.5 %." in composed.body_text
+    # An offer's own amounts are what the message asks for (a payment of exactly that settles).
+    made = SimpleNamespace(
+        discount_bp=250,
+        percent="2.5",
+        valid_until=AS_OF + dt.timedelta(days=14),
+        amounts=lambda: [SimpleNamespace(currency="USD", open_amount=100_000, discounted_amount=97_499)],
+    )
+    composed = compose(customer=c, contact=None, step_or_template_key="overdue-notice", items=items, as_of=AS_OF, discount=made)
+    assert "Pay $974.99 by December 4, 2026 and keep 2.5 %." in composed.body_text
 
 
 @pytest.mark.django_db

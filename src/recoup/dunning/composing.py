@@ -27,6 +27,7 @@ from recoup.ledger.models import Contact, Customer
 from recoup.ledger.remittance import payee
 from recoup.playbook.rendering import RenderError, render, validate
 from recoup.portal.selectors import customer_language
+from recoup.promises.rules import discounted as discounted_amount
 
 __all__ = [
     "MESSAGE_SAMPLE_VARIABLES",
@@ -271,9 +272,13 @@ def _discount_variables(discount: Any | None, totals: Mapping[str, int], as_of: 
     if pay_by is None:
         pay_by = as_of + dt.timedelta(days=int(getattr(discount, "days", 0) or 0))
     whole, rest = divmod(int(bp), 100)
-    percent = f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")
-    # Rounded in the customer's favour to whole minor units: the discount is never less than offered.
-    discounted = {c: v - -(-v * int(bp) // 10_000) for c, v in totals.items()}
+    percent = str(getattr(discount, "percent", "") or (f"{whole}" if not rest else f"{whole}.{rest:02d}".rstrip("0")))
+    amounts = getattr(discount, "amounts", None)
+    if callable(amounts):
+        # The offer's own amounts: a payment of exactly what the message says settles the items.
+        discounted = {a.currency: int(a.discounted_amount) for a in amounts()}
+    else:  # a preview without an offer: rounded as an offer rounds
+        discounted = {c: discounted_amount(v, int(bp)) for c, v in totals.items()}
     return {
         "discount_percent": percent,
         "discount_pay_by": day(pay_by),
