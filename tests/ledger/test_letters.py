@@ -118,6 +118,8 @@ def test_only_the_given_open_items_and_the_same_pdf_each_time(customer) -> None:
     text = pdf_text(first)
     assert "R-201" in text and "R-200" not in text and "U-8" not in text
     assert "999,50" in text  # German amounts
+    for label in ("z. Hd. Erika Muster", "Kundennummer K-9", "Währung", "Noch nicht fällig", "über 90", "So bezahlen Sie"):
+        assert label in text, label
 
 
 @override_settings(**HEAD)
