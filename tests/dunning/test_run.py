@@ -136,3 +136,17 @@ def test_a_paid_hold_is_lifted_and_the_hold_shows_on_the_customer(django_capture
         customers_changed([customers["hold"].pk], kind="ledger")
     hold.refresh_from_db()
     assert hold.lifted_at is not None and hold.lift_reason == "overdue items paid"
+
+
+def test_a_step_with_a_discount_offers_it_in_the_message(django_capture_on_commit_callbacks: Any) -> None:
+    from recoup.dunning.models import SequenceStep
+    from recoup.promises.models import DiscountOffer
+
+    SequenceStep.objects.filter(key="overdue-notice").update(discount_bp=200, discount_days=10)
+    eight_customers()
+    with django_capture_on_commit_callbacks(execute=True):
+        followups()
+    offer = DiscountOffer.objects.get(customer__customer_ref="LATE-1")
+    assert (offer.status, offer.source, offer.discount_bp) == ("offered", "step:overdue-notice", 200)
+    body = Message.objects.get(customer__customer_ref="LATE-1").body_text
+    assert "980.00" in body, body

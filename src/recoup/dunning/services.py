@@ -28,6 +28,9 @@ from recoup.dunning.models import Channel, CreditHold, Firing, Message, MessageI
 from recoup.ledger.clock import business_date
 from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Contact, Customer, Invoice
+from recoup.portal.services import link_for
+from recoup.promises.selectors import open_discount_offer
+from recoup.promises.services import PromiseError, offer_discount
 
 __all__ = ["RunResult", "lift_credit_hold", "lift_paid_holds", "place_credit_hold", "run_followups"]
 
@@ -186,7 +189,13 @@ def _write(decided: rules.Decisions, *, at: dt.datetime, as_of: dt.date, actor: 
         if group["channel"] in rules.MESSAGE_CHANNELS:
             contact = contacts.get(group["contact_id"]) if group["contact_id"] is not None else None
             composed = compose(
-                customer=customer, contact=contact, step_or_template_key=step, items=[lines[i] for i in invoice_ids], as_of=as_of
+                customer=customer,
+                contact=contact,
+                step_or_template_key=step,
+                items=[lines[i] for i in invoice_ids],
+                as_of=as_of,
+                discount=_discount(customer, step, invoice_ids, at=at, as_of=as_of),
+                link=link_for(customer, now=at, actor=user),
             )
             key = idempotency_key(customer.pk, step.key, invoice_ids)
             message_for[(customer.pk, step.key)] = len(messages)
@@ -245,6 +254,27 @@ def _write(decided: rules.Decisions, *, at: dt.datetime, as_of: dt.date, actor: 
         batch_size=5000,
     )
     return [m.pk for m in created]
+
+
+def _discount(customer: Customer, step: SequenceStep, invoice_ids: list[int], *, at: dt.datetime, as_of: dt.date) -> Any:
+    """The offer the message mentions: one the customer may still take on these items, else the
+    step's own (made now, within a collector's limit; above it, it waits for a senior and the
+    message does not mention it)."""
+    offer = open_discount_offer(customer.pk, invoice_ids, as_of)
+    if offer is None and step.discount_bp and step.discount_days:
+        try:
+            offer = offer_discount(
+                customer=customer,
+                invoices=list(Invoice.objects.filter(pk__in=invoice_ids)),
+                discount_bp=step.discount_bp,
+                days=step.discount_days,
+                actor=None,
+                now=at,
+                source=f"step:{step.key}",
+            )
+        except PromiseError:
+            return None
+    return offer if offer is not None and offer.status == "offered" else None
 
 
 # --- credit holds ---------------------------------------------------------------------------
