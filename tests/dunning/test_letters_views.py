@@ -79,8 +79,10 @@ def test_the_statement_and_a_letter_download_from_the_customer_page(team) -> Non
     statement = client.get(reverse("followups-statement-pdf", args=[customer.pk]))
     assert statement["Content-Type"] == "application/pdf"
     assert "C-1-INV" in _text(statement.content)[0]
-    letter = client.get(reverse("followups-letter-pdf", args=[message.pk]))
-    assert "please pay now." in _text(letter.content)[0]
+    Invoice.objects.filter(pk=invoice.pk).update(open_amount=10_000)  # paid in part since
+    letter = _text(client.get(reverse("followups-letter-pdf", args=[message.pk])).content)[0]
+    assert "please pay now." in letter
+    assert "400.00" in letter and "100.00" not in letter  # a reprint says what was sent
     # Someone else's customer stays closed to a collector.
     other, other_invoice = _customer("C-2", "Beta Ltd", team[Role.SENIOR])
     assert client.get(reverse("followups-statement-pdf", args=[other.pk])).status_code == 403

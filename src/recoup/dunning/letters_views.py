@@ -21,12 +21,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recoup.accounts.permissions import require_senior
-from recoup.dunning import delivery
 from recoup.dunning.models import Channel, Message
 from recoup.ledger import clock
 from recoup.ledger import selectors as ledger_selectors
 from recoup.ledger.letters import Letter, letters_pdf
-from recoup.ledger.models import Customer, Invoice
+from recoup.ledger.models import Customer
 from recoup.ledger.statement import statement_pdf
 from recoup.portal.selectors import customer_language
 from recoup.promises import selectors as promise_selectors
@@ -72,8 +71,23 @@ def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     if message.customer_id is None:
         raise Http404("Not a letter to a customer")
     _customer(request, message.customer_id)
+    letter = _letter(message)
+    return _pdf(
+        letters_pdf([letter], dated=letter.as_of, title=message.subject),
+        f"letter-{message.customer.customer_ref}-{letter.as_of:%Y-%m-%d}.pdf",
+    )
+
+
+def _letter(message: Message) -> Letter:
+    """The letter as it was written: its items with the amounts open that day (MessageItem), not
+    today's, so a reprint says what the customer received."""
+    invoices = []
+    for item in message.items.select_related("invoice"):
+        invoice = item.invoice
+        invoice.open_amount = item.open_amount  # not saved: the letter's own figure
+        invoices.append(invoice)
     as_of = clock.business_date(message.created_at)
-    return _pdf(delivery.letter_for(message, as_of), f"letter-{message.customer.customer_ref}-{as_of:%Y-%m-%d}.pdf")
+    return Letter(message.customer, message.subject, message.body_text, invoices, as_of, message.language)
 
 
 def _letters_of(day: dt.date) -> list[Message]:
@@ -110,10 +124,7 @@ def letters_of_day(request: HttpRequest) -> HttpResponse:
 def letters_batch(request: HttpRequest) -> HttpResponse:
     require_senior(request.user, "print the day's letters")
     day = _day(request)
-    batch = []
-    for message in _letters_of(day):
-        invoices = list(Invoice.objects.filter(pk__in=message.items.values("invoice_id")))
-        batch.append(Letter(message.customer, message.subject, message.body_text, invoices, day, message.language))
+    batch = [_letter(message) for message in _letters_of(day)]
     return _pdf(letters_pdf(batch, dated=day, title=f"Letters of {day:%Y-%m-%d}"), f"letters-{day:%Y-%m-%d}.pdf")
 
 
