@@ -144,6 +144,33 @@ def test_a_payment_already_applied_by_cash_application_is_settled_too(people, bo
     assert customer.invoices.get(kind="credit_note").amount == 123_457 - paid
 
 
+def test_a_discount_cash_application_took_by_itself_settles_the_offer_without_a_second_credit(people, books) -> None:
+    customer, invoices = books
+    now = timezone.now()
+    offer = services.offer_discount(
+        customer=customer,
+        invoices=invoices[:1],
+        discount_bp=200,
+        days=7,
+        actor=people[Role.COLLECTOR],
+        now=now,
+        source="collector",
+    )
+    paid = discounted(123_457, 200)
+    _pay(
+        customer,
+        paid,
+        "EUR",
+        business_date(now),
+        "CASHAPP-2",
+        allocations=((invoices[0].pk, paid),),
+        deductions=((invoices[0].pk, 123_457 - paid, "discount"),),
+    )
+    offer.refresh_from_db()
+    assert offer.status == DiscountOffer.Status.ACCEPTED
+    assert list(customer.invoices.filter(kind="credit_note").values_list("amount", flat=True)) == [123_457 - paid]
+
+
 def test_above_the_limit_a_senior_approves_and_the_window_starts_then(people, books) -> None:
     customer, invoices = books
     now = timezone.now()

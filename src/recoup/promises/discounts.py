@@ -4,23 +4,25 @@ received inside its window, pays the items and a discount credit note closes wha
 Heard through "customer changed" (kind "ledger", promises/receivers.py) and once a day
 (promises/tasks.py), so it does not matter whether the payment came from a bank statement
 (cash application), an ERP import or a hand entry, nor whether it was already applied to the
-items. Everything goes through ``ledger.services`` (allocations and credit notes, audited) in one
-transaction per offer. A payment one minor unit off, or received after the last day, settles
-nothing: the items stay open for the collector.
+items, or cash application took the discount off by itself. Everything goes through
+``ledger.services`` (allocations and credit notes, audited) in one transaction per offer. A
+payment one minor unit off, or received after the last day, settles nothing: the items stay
+open for the collector.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from recoup.audit.services import record_event
 from recoup.ledger import services as ledger
 from recoup.ledger.clock import business_date
-from recoup.ledger.models import Allocation, Invoice, Payment
+from recoup.ledger.models import Allocation, Deduction, Invoice, Payment
 from recoup.promises.models import DiscountOffer, DiscountOfferItem
 from recoup.promises.rules import within_window
 
@@ -85,21 +87,32 @@ def _paying(offer: DiscountOffer, group: Sequence[DiscountOfferItem]) -> Payment
     for payment in payments.order_by("received_on", "pk"):
         if not within_window(payment.received_on, offered_on=offer.offered_on, valid_until=offer.valid_until):
             continue
-        applied = dict(
-            Allocation.objects.filter(payment=payment).values_list("invoice_id").annotate(total=Sum("amount")).order_by()
-        )
-        if not set(applied) <= invoice_ids:
+        applied = _per_invoice(Allocation.objects.filter(payment=payment))
+        credited = _written_off(payment)
+        if not set(applied) | set(credited) <= invoice_ids:
             continue
         opens = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "open_amount"))
-        if all(opens[i.invoice_id] + applied.get(i.invoice_id, 0) == i.open_amount for i in group):
+        paid = {k: applied.get(k, 0) + credited.get(k, 0) for k in invoice_ids}
+        if all(opens[i.invoice_id] + paid[i.invoice_id] == i.open_amount for i in group):
             return payment
     return None
 
 
+def _per_invoice(rows: QuerySet[Any]) -> dict[int, int]:
+    return {k: int(v) for k, v in rows.values_list("invoice_id").annotate(total=Sum("amount")).order_by()}
+
+
+def _written_off(payment: Payment) -> dict[int, int]:
+    """What cash application already credited on this payment (a discount it recognised by itself)."""
+    return _per_invoice(Deduction.objects.filter(payment=payment, credit_note__isnull=False))
+
+
 def _apply(offer: DiscountOffer, payment: Payment, group: Sequence[DiscountOfferItem], *, now: dt.datetime) -> None:
     """Apply what is left of ``payment`` to the items (each up to its discounted amount first),
-    then credit what each still has open: the discount, exactly."""
-    applied = dict(Allocation.objects.filter(payment=payment).values_list("invoice_id").annotate(total=Sum("amount")).order_by())
+    then credit what each still has open: with what cash application wrote off on the payment,
+    the discount, exactly."""
+    applied = _per_invoice(Allocation.objects.filter(payment=payment))
+    credited = sum(_written_off(payment).values())
     left = payment.unapplied_amount
     for fill_to_discounted in (True, False):
         for item in group:
@@ -112,7 +125,6 @@ def _apply(offer: DiscountOffer, payment: Payment, group: Sequence[DiscountOffer
                 )
                 applied[item.invoice_id] = applied.get(item.invoice_id, 0) + give
                 left -= give
-    credited = 0
     for item in group:
         invoice = Invoice.objects.get(pk=item.invoice_id)
         if invoice.open_amount > 0:
