@@ -178,6 +178,7 @@ def discount_offer(request: HttpRequest, pk: int) -> HttpResponse:
         "items": items,
         "form": form,
         "offers": promise_selectors.discount_offers_of(customer.pk),
+        "in_offers": promise_selectors.invoices_in_open_offers(customer.pk),
     }
     return render(request, "dunning/discount_offer.html", context)
 

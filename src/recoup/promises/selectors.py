@@ -16,7 +16,7 @@ from recoup.accounts.selectors import role_of
 from recoup.database import sql
 from recoup.database.columnar import Reader
 from recoup.ledger.models import Allocation
-from recoup.promises.models import DiscountOffer, PaymentPlan, Promise
+from recoup.promises.models import DiscountOffer, DiscountOfferItem, PaymentPlan, Promise
 from recoup.promises.rules import OfferLimits
 
 
@@ -117,4 +117,14 @@ def discount_offers_of(customer_id: int, *, limit: int = 10) -> list[DiscountOff
         DiscountOffer.objects.filter(customer_id=customer_id)
         .prefetch_related("items__invoice")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def invoices_in_open_offers(customer_id: int) -> set[int]:
+    """The customer's invoices in an offer still open or awaiting approval (one offer per invoice)."""
+    return set(
+        DiscountOfferItem.objects.filter(
+            offer__customer_id=customer_id,
+            offer__status__in=[DiscountOffer.Status.OFFERED, DiscountOffer.Status.PENDING_APPROVAL],
+        ).values_list("invoice_id", flat=True)
     )
