@@ -116,6 +116,7 @@ def test_a_collector_offers_a_discount_and_a_senior_approves_one_beyond_the_limi
     assert offer.status == DiscountOffer.Status.PENDING_APPROVAL
     assert "388,00" in response.content.decode() or "388.00" in response.content.decode()  # 400.00 less 3 %
     senior = _client(team[Role.SENIOR])
+    assert "Discounts awaiting approval</a>: 1" in senior.get(reverse("followups-letters")).content.decode()
     assert "Gamma Ltd" in senior.get(reverse("followups-discounts")).content.decode()
     senior.post(reverse("followups-discount-decide", args=[offer.pk]), {"approve": "1"})
     offer.refresh_from_db()

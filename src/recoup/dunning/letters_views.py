@@ -117,7 +117,13 @@ def _day(request: HttpRequest) -> dt.date:
 def letters_of_day(request: HttpRequest) -> HttpResponse:
     require_senior(request.user, "print the day's letters")
     day = _day(request)
-    return render(request, "dunning/letters_day.html", {"nav": "followups", "day": day, "letters": _letters_of(day)})
+    context = {
+        "nav": "followups",
+        "day": day,
+        "letters": _letters_of(day),
+        "discounts_waiting": promise_selectors.discounts_awaiting_approval().count(),
+    }
+    return render(request, "dunning/letters_day.html", context)
 
 
 @require_GET
