@@ -170,67 +170,34 @@ def _item_lines(fires: pl.DataFrame) -> dict[int, Any]:
 
 def _write(decided: rules.Decisions, *, at: dt.datetime, as_of: dt.date, actor: Any) -> list[int]:
     """Messages, items, firings, tasks and holds of one run (inside the caller's transaction)."""
-    from recoup.dunning.composing import compose
-
-    fires = decided.fires
-    lines = _item_lines(fires)
-    customer_ids = decided.groups["customer_id"].unique().to_list()
-    customers = Customer.objects.in_bulk(customer_ids)
-    contacts = Contact.objects.in_bulk([c for c in decided.groups["contact_id"].drop_nulls().unique().to_list()])
+    lines = _item_lines(decided.fires)
+    customers = Customer.objects.in_bulk(decided.groups["customer_id"].unique().to_list())
+    contacts = Contact.objects.in_bulk(decided.groups["contact_id"].drop_nulls().unique().to_list())
     steps = SequenceStep.objects.in_bulk(decided.groups["step_id"].unique().to_list())
-    user = actor if getattr(actor, "pk", None) else None
     messages: list[Message] = []
-    message_items: list[tuple[int, list[int]]] = []
+    message_items: list[list[int]] = []
     message_for: dict[tuple[int, str], int] = {}
     for group in decided.groups.iter_rows(named=True):
         customer = customers[group["customer_id"]]
         step = steps[group["step_id"]]
         invoice_ids = list(group["invoice_ids"])
+        items = [lines[i] for i in invoice_ids]
         if group["channel"] in rules.MESSAGE_CHANNELS:
             contact = contacts.get(group["contact_id"]) if group["contact_id"] is not None else None
-            composed = compose(
-                customer=customer,
-                contact=contact,
-                step_or_template_key=step,
-                items=[lines[i] for i in invoice_ids],
-                as_of=as_of,
-                discount=_discount(customer, step, invoice_ids, at=at, as_of=as_of),
-                link=link_for(customer, now=at, actor=user),
-            )
-            key = idempotency_key(customer.pk, step.key, invoice_ids)
             message_for[(customer.pk, step.key)] = len(messages)
-            messages.append(
-                Message(
-                    customer=customer,
-                    step=step,
-                    step_key=step.key,
-                    channel=group["channel"],
-                    idempotency_key=key,
-                    message_id=_message_id(key),
-                    to_name=(contact.name if contact else customer.name)[:300],
-                    to_address=(contact.email if contact and group["channel"] == Channel.EMAIL else "")[:300],
-                    language=composed.language,
-                    subject=composed.subject[:300],
-                    body_text=composed.body_text,
-                    body_html=composed.body_html,
-                    totals=_totals(group),
-                    status=MessageStatus.QUEUED,
-                    created_at=at,
-                    created_by=user,
-                )
-            )
-            message_items.append((len(messages) - 1, invoice_ids))
+            messages.append(_message(group, customer, contact, step, items, at=at, as_of=as_of, actor=actor))
+            message_items.append(invoice_ids)
         elif group["channel"] == Channel.CALL_TASK:
-            make_call_task(customer, step, [lines[i] for i in invoice_ids], at=at)
+            make_call_task(customer, step, items, at=at)
         elif group["channel"] == Channel.ESCALATE:
-            make_escalation(customer, step, [lines[i] for i in invoice_ids], at=at)
+            make_escalation(customer, step, items, at=at)
         elif group["channel"] == Channel.CREDIT_HOLD:
             place_credit_hold(customer, step_key=step.key, actor=actor, at=at)
     created = Message.objects.bulk_create(messages, batch_size=2000)
     MessageItem.objects.bulk_create(
         [
             MessageItem(message=created[index], invoice_id=i, open_amount=lines[i].open_amount, currency=lines[i].currency)
-            for index, invoice_ids in message_items
+            for index, invoice_ids in enumerate(message_items)
             for i in invoice_ids
         ],
         batch_size=5000,
@@ -244,16 +211,60 @@ def _write(decided: rules.Decisions, *, at: dt.datetime, as_of: dt.date, actor: 
                 step_key=row["step_key"],
                 offset_days=row["offset_days"],
                 channel=row["channel"],
-                message=created[message_for[(row["customer_id"], row["step_key"])]]
-                if (row["customer_id"], row["step_key"]) in message_for
-                else None,
+                message=created[message_for[key]] if (key := (row["customer_id"], row["step_key"])) in message_for else None,
                 fired_at=at,
             )
-            for row in fires.iter_rows(named=True)
+            for row in decided.fires.iter_rows(named=True)
         ],
         batch_size=5000,
     )
     return [m.pk for m in created]
+
+
+def _message(
+    group: dict[str, Any],
+    customer: Customer,
+    contact: Contact | None,
+    step: SequenceStep,
+    items: list[Any],
+    *,
+    at: dt.datetime,
+    as_of: dt.date,
+    actor: Any,
+) -> Message:
+    """The e-mail or letter of one customer at one step, composed from its template (unsaved)."""
+    from recoup.dunning.composing import compose
+
+    user = actor if getattr(actor, "pk", None) else None
+    invoice_ids = [i.invoice_id for i in items]
+    composed = compose(
+        customer=customer,
+        contact=contact,
+        step_or_template_key=step,
+        items=items,
+        as_of=as_of,
+        discount=_discount(customer, step, invoice_ids, at=at, as_of=as_of),
+        link=link_for(customer, now=at, actor=user),
+    )
+    key = idempotency_key(customer.pk, step.key, invoice_ids)
+    return Message(
+        customer=customer,
+        step=step,
+        step_key=step.key,
+        channel=group["channel"],
+        idempotency_key=key,
+        message_id=_message_id(key),
+        to_name=(contact.name if contact else customer.name)[:300],
+        to_address=(contact.email if contact and group["channel"] == Channel.EMAIL else "")[:300],
+        language=composed.language,
+        subject=composed.subject[:300],
+        body_text=composed.body_text,
+        body_html=composed.body_html,
+        totals=_totals(group),
+        status=MessageStatus.QUEUED,
+        created_at=at,
+        created_by=user,
+    )
 
 
 def _discount(customer: Customer, step: SequenceStep, invoice_ids: list[int], *, at: dt.datetime, as_of: dt.date) -> Any:
