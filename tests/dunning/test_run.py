@@ -150,3 +150,20 @@ def test_a_step_with_a_discount_offers_it_in_the_message(django_capture_on_commi
     assert (offer.status, offer.source, offer.discount_bp) == ("offered", "step:overdue-notice", 200)
     body = Message.objects.get(customer__customer_ref="LATE-1").body_text
     assert "980.00" in body, body
+
+
+def test_two_runs_deciding_at_once_write_the_steps_only_once(monkeypatch: Any) -> None:
+    from recoup.dunning import decide
+    from recoup.dunning.services import RunConflict, run_followups
+
+    from .ledger_builders import AS_OF
+
+    eight_customers()
+    decided = decide.decisions(at=AT, as_of=AS_OF)
+    # Both runs read the facts before either wrote: the second must fail and write nothing.
+    monkeypatch.setattr(decide, "decisions", lambda **kwargs: decided)
+    run_followups(at=AT, dry_run=False)
+    written = (Message.objects.count(), Firing.objects.count(), CreditHold.objects.count())
+    with pytest.raises(RunConflict, match="nothing was written"):
+        run_followups(at=AT, dry_run=False)
+    assert (Message.objects.count(), Firing.objects.count(), CreditHold.objects.count()) == written

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from recoup.accounts.permissions import require_manager
 from recoup.audit.services import record_event
@@ -32,7 +32,7 @@ from recoup.portal.services import link_for
 from recoup.promises.selectors import open_discount_offer
 from recoup.promises.services import PromiseError, offer_discount
 
-__all__ = ["RunResult", "lift_credit_hold", "lift_paid_holds", "place_credit_hold", "run_followups"]
+__all__ = ["RunConflict", "RunResult", "lift_credit_hold", "lift_paid_holds", "place_credit_hold", "run_followups"]
 
 
 @dataclass
@@ -108,6 +108,20 @@ def run_followups(*, at: dt.datetime, dry_run: bool, actor: Any = None, customer
     result = _result(decided, at=at, as_of=as_of, dry_run=dry_run)
     if dry_run or decided.fires.height == 0:
         return result
+    try:
+        _commit(decided, result, at=at, as_of=as_of, actor=actor)
+    except IntegrityError as exc:
+        # Another run (the 15-minute job and a command at once) wrote some of the same firings
+        # first: this one wrote nothing; the next run decides again from what is there.
+        raise RunConflict(f"another follow-up run wrote some of the same steps first; nothing was written ({exc})") from exc
+    return result
+
+
+class RunConflict(RuntimeError):
+    """Two runs decided the same steps at once; the later one wrote nothing."""
+
+
+def _commit(decided: rules.Decisions, result: RunResult, *, at: dt.datetime, as_of: dt.date, actor: Any) -> None:
     with transaction.atomic():
         result.message_ids = _write(decided, at=at, as_of=as_of, actor=actor)
         record_event(
@@ -125,7 +139,6 @@ def run_followups(*, at: dt.datetime, dry_run: bool, actor: Any = None, customer
         customers_changed(decided.groups["customer_id"].unique().to_list(), kind="message")
         if result.message_ids:
             _send_after_commit(result.message_ids)
-    return result
 
 
 class _RunRecord:

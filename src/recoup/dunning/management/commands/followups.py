@@ -42,6 +42,8 @@ class Command(BaseCommand):
             result = services.run_followups(at=at, dry_run=options["dry_run"])
         except ComposeError as exc:
             raise CommandError(f"nothing was sent: {exc}") from exc
+        except services.RunConflict as exc:
+            raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(result.as_json(), indent=2))
             return
