@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -135,6 +136,16 @@ def _read(read: Reader, customer_ids: list[int] | None) -> dict[str, pl.DataFram
     }
 
 
+# What locating a customer needs (worklist.facts.resolve_zones), and what it gives.
+WHERE_FROM = ("timezone", "region", "country", "primary_phone", "phone")
+LOCATION = ("zone", "holiday_country", "subdivision")
+
+
+def locate(customers: pl.DataFrame) -> pl.DataFrame:
+    """Zone, holiday country and subdivision, as the worklist finds them."""
+    return worklist_facts.resolve_zones(customers).drop(*WHERE_FROM)
+
+
 def load(*, customer_ids: list[int] | None = None, stages: dict[str, float] | None = None) -> dict[str, Any]:
     """The frames ``rules.decide`` takes, plus ``hours`` (business hours per strategy id);
     ``stages`` receives the seconds spent reading and resolving time zones."""
@@ -160,13 +171,12 @@ def load(*, customer_ids: list[int] | None = None, stages: dict[str, float] | No
     )
     profiles = raw["profiles"].join(items.select("customer_id").unique(), on="customer_id", how="semi")
     customers = profiles.join(_recipients(raw["contacts"]), on="customer_id", how="left")
-    customers = worklist_facts.resolve_zones(customers)
     customers = customers.with_columns(
         strategy_id=col("segment").replace_strict(by_segment, default=default, return_dtype=pl.Int64),
         credit_held=col("customer_id").is_in(raw["holds"]["customer_id"].implode()),
         contact_blocked=col("contact_blocked").fill_null(False),
-    ).select(list(rules.CUSTOMER_COLUMNS))
-    stages["zones"] = time.perf_counter() - clock
+    ).select(*(c for c in rules.CUSTOMER_COLUMNS if c not in LOCATION), *WHERE_FROM)
+    stages["join"] = time.perf_counter() - clock
     return {
         "items": items,
         "customers": customers,
@@ -182,10 +192,30 @@ def decisions(*, at: dt.datetime, as_of: dt.date, customer_ids: list[int] | None
     loaded = load(customer_ids=customer_ids, stages=stages)
     clock = time.perf_counter()
     decided = rules.decide(
-        loaded["items"], loaded["customers"], loaded["fired"], loaded["steps"], as_of=as_of, at=at, hours=loaded["hours"]
+        loaded["items"],
+        loaded["customers"],
+        loaded["fired"],
+        loaded["steps"],
+        as_of=as_of,
+        at=at,
+        hours=loaded["hours"],
+        locate=_timed(locate, stages, "zones"),
     )
-    decided.stages.update(stages, decide=time.perf_counter() - clock)
+    decided.stages.update(stages, decide=time.perf_counter() - clock - stages.get("zones", 0.0))
     return decided
+
+
+def _timed(
+    fn: Callable[[pl.DataFrame], pl.DataFrame], stages: dict[str, float], name: str
+) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    def run(frame: pl.DataFrame) -> pl.DataFrame:
+        clock = time.perf_counter()
+        try:
+            return fn(frame)
+        finally:
+            stages[name] = time.perf_counter() - clock
+
+    return run
 
 
 __all__ = ["BILLING_ROLES", "decisions", "load"]

@@ -20,7 +20,7 @@ has already had, the strategies' steps) and returns what fires now:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -197,8 +197,13 @@ def decide(
     as_of: dt.date,
     at: dt.datetime,
     hours: Mapping[int, BusinessHours],
+    locate: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> Decisions:
-    """What fires at ``at`` (see the module's docstring). ``hours``: business hours per strategy id."""
+    """What fires at ``at`` (see the module's docstring). ``hours``: business hours per strategy id.
+
+    ``locate`` adds ``zone``, ``holiday_country`` and ``subdivision`` to the customers that have
+    something due and not paused (finding a zone may mean parsing a phone number: only those
+    customers need one); without it, ``customers`` already has them."""
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
     col = pl.col
@@ -225,8 +230,9 @@ def decide(
         .otherwise(None)
     )
     candidates = candidates.with_columns(paused=paused)
-    due_customers = candidates.select("customer_id").unique()
-    frame = _hours_by_customer(customers.join(due_customers, on="customer_id", how="semi"), at, hours)
+    due_customers = candidates.filter(col("paused").is_null()).select("customer_id").unique()
+    frame = customers.join(due_customers, on="customer_id", how="semi")
+    frame = _hours_by_customer(locate(frame) if locate is not None else frame, at, hours)
     frame = frame.with_columns(block=_customer_block(frame))
     live = candidates.filter(col("paused").is_null()).join(
         frame.select("customer_id", "block", "email", "contact_id", "contact_name", "customer_ref"), on="customer_id"
@@ -244,7 +250,7 @@ def decide(
         .sort("customer_id", "invoice_id")
         .group_by("customer_id", maintain_order=True)
         .agg(reason=col("paused").drop_nulls().first())
-        .join(frame.select("customer_id", "customer_ref"), on="customer_id")
+        .join(customers.select("customer_id", "customer_ref"), on="customer_id")
         .select("customer_id", "customer_ref", "reason")
     )
     skipped = pl.concat([blocked.unique(["customer_id", "reason"]), all_paused]).sort("customer_ref", "reason")
