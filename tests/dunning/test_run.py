@@ -100,6 +100,10 @@ def test_a_run_sends_exactly_what_is_due_once_and_the_dry_run_said_so(
         )
     assert {(a["customer_ref"], a["step"]) for a in real["actions"]} == EXPECTED_ACTIONS
     assert {s["customer_ref"]: s["reason"] for s in real["skipped"]} == EXPECTED_SKIPPED
+    # The reasons are recorded with the run.
+    from recoup.audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="followups.run").after["skipped_customers"] == real["skipped"]
 
     # The e-mails reached the SMTP server, each once, with the outbox's Message-ID; the letter is printed.
     emails = Message.objects.filter(channel="email")

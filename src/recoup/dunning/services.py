@@ -133,6 +133,8 @@ def _commit(decided: rules.Decisions, result: RunResult, *, at: dt.datetime, as_
                 "messages": len(result.messages),
                 "actions": len(result.actions),
                 "skipped": len(result.skipped),
+                # Why customers with something due got nothing (the first 500): the reason recorded.
+                "skipped_customers": result.skipped[:500],
             },
             at=at,
         )
