@@ -22,6 +22,7 @@ runs too) happens in a child.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import random
@@ -34,9 +35,11 @@ from typing import Any
 
 KILLS = int(os.environ.get("FAULT_KILLS", "50"))
 SEED = int(os.environ.get("FAULT_SEED", "13"))
-CUSTOMERS = 24
-RUN_KILLS_PER_DAY = 2
-SEND_KILLS_PER_DAY = 4
+CUSTOMERS = 48
+# A run costs far more than a worker's batch (a decision over every customer), so each day has one
+# killed run and up to five killed workers; the kill points take turns, so each is hit.
+RUN_KILLS_PER_DAY = 1
+SEND_KILLS_PER_DAY = 5
 # Business days at 11:00 in New York (the customers' zone): each reaches new steps for some items.
 FIRST_DAY = dt.datetime(2026, 3, 11, 15, 0, tzinfo=dt.UTC)
 RUN_MODES = ("compose", "commit-before", "commit-after", "delay")
@@ -196,7 +199,8 @@ def main(out_path: str) -> None:
     kills: Counter[str] = Counter()
     expected: set[tuple[str, str, tuple[str, ...]]] = set()
     windows: set[str] = set()  # accepted by the server, status not written: may go out again
-    days = iter(business_days(40))
+    days = iter(business_days(60))
+    run_turn, send_turn = itertools.count(), itertools.count()
 
     def seen_since(mark: int) -> list[str]:
         return sink.message_ids()[mark:]
@@ -221,7 +225,7 @@ def main(out_path: str) -> None:
         emails = [m for m in due_messages if m["channel"] == "email"]
         expected.update((m["customer_ref"], m["step"], tuple(sorted(m["invoice_refs"]))) for m in emails)
         for _ in range(RUN_KILLS_PER_DAY):  # the run, killed
-            mode = rng.choice(RUN_MODES)
+            mode = RUN_MODES[next(run_turn) % len(RUN_MODES)]
             n = rng.randint(1, max(1, len(due_messages)))
             if fork(child_run, at, mode, n, delay=rng.uniform(0.0, 0.8) if mode == "delay" else None):
                 kills[f"run:{mode}"] += 1
@@ -230,7 +234,7 @@ def main(out_path: str) -> None:
             pending = queued()
             if not pending:
                 break
-            mode = rng.choice(SEND_MODES)
+            mode = SEND_MODES[next(send_turn) % len(SEND_MODES)]
             mark = len(sink.message_ids())
             if fork(child_send, mode, rng.randint(1, pending), delay=rng.uniform(0.0, 0.3) if mode == "delay" else None):
                 kills[f"send:{mode}"] += 1

@@ -321,15 +321,13 @@ def log_outcomes(message_ids: Iterable[int], *, now: dt.datetime) -> int:
 
     One transaction for all of them, so the worklist hears of the batch once.
     """
-    logged = 0
     with transaction.atomic():
-        pending = (
+        pending = list(
             Message.objects.select_for_update()
             .filter(pk__in=list(message_ids), activity__isnull=True, status__in=list(_OUTCOME_WORDS))
-            .select_related("customer")
+            .select_related("customer", "created_by")
         )
         for message in pending:
-            logged += 1
             message.activity = log_activity(
                 actor=message.created_by,
                 customer=message.customer,
@@ -339,8 +337,8 @@ def log_outcomes(message_ids: Iterable[int], *, now: dt.datetime) -> int:
                 objective="follow_up",
                 notes=activity_note(message),
             )
-            Message.objects.filter(pk=message.pk).update(activity=message.activity)
-    return logged
+        Message.objects.bulk_update(pending, ["activity"], batch_size=500)
+    return len(pending)
 
 
 def activity_note(message: Message) -> str:
