@@ -13,7 +13,7 @@ from django.utils import timezone
 from recoup.accounts.models import Role
 from recoup.activities.models import Activity
 from recoup.dunning import delivery, outbox, sending
-from recoup.dunning.models import MessageStatus, SequenceStep
+from recoup.dunning.models import Message, MessageStatus, SequenceStep
 from recoup.worklist.models import Strategy
 
 from .outbox_builders import customer, invoice, make_user, manager, queue_message, template
@@ -191,3 +191,24 @@ def test_a_wrong_smtp_url_is_named(url: str, problem: str) -> None:
 def test_smtp_url_with_login_and_starttls() -> None:
     server = delivery.smtp_server("smtp://ar%40example.com:s3cr%2Ft@mail.example:587?starttls=1")
     assert server == delivery.SmtpServer("mail.example", 587, "ar@example.com", "s3cr/t", starttls=True, ssl=False)
+
+
+def test_a_letter_goes_to_print_or_as_a_pdf_by_e_mail(overdue, sink: Sink, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.RECOUP_SMTP_URL = sink.url
+    Message.objects.filter(pk=overdue.pk).update(channel="letter", to_address="")
+    sending.send_now(None, now=NOW)
+    overdue.refresh_from_db()
+    assert overdue.status == MessageStatus.SENT and overdue.server_reply == delivery.FOR_PRINT
+    assert sink.received == []
+    assert "Letter (overdue) sent" in Activity.objects.get(customer=overdue.customer).notes
+    # With an address, the letter goes as a PDF attached to an e-mail.
+    c = overdue.customer
+    by_mail = queue_message(
+        c, [invoice(c, "INV-8", 10_000, AS_OF - dt.timedelta(days=31))], as_of=AS_OF, step_key="final", now=NOW
+    )
+    Message.objects.filter(pk=by_mail.pk).update(channel="letter")
+    sending.send_now(None, now=NOW)
+    [received] = sink.received
+    [pdf] = list(received.message.iter_attachments())
+    assert pdf.get_filename() == "letter-ACME-2026-11-20.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
