@@ -109,6 +109,8 @@ def test_a_run_sends_exactly_what_is_due_once_and_the_dry_run_said_so(
     emails = Message.objects.filter(channel="email")
     assert sorted(m["to"][0] for m in smtp.mails) == sorted(v[0] for v in EXPECTED_MESSAGES.values() if "@" in v[0])
     assert {m["message_id"] for m in smtp.mails} == set(emails.values_list("message_id", flat=True))
+    # What the dry run listed is what the SMTP server received.
+    assert sorted(m["to"][0] for m in smtp.mails) == sorted(m["to"] for m in dry["messages"] if m["channel"] == "email")
     assert set(emails.values_list("status", flat=True)) == {"sent"}
     assert Message.objects.get(channel="letter").to_address == ""
 
