@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -212,3 +213,34 @@ def test_a_letter_goes_to_print_or_as_a_pdf_by_e_mail(overdue, sink: Sink, setti
     [pdf] = list(received.message.iter_attachments())
     assert pdf.get_filename() == "letter-ACME-2026-11-20.pdf"
     assert pdf.get_content().startswith(b"%PDF")
+
+
+@pytest.mark.django_db
+def test_a_report_to_a_manager_goes_through_the_outbox_once_per_key(
+    sink: Sink, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.RECOUP_SMTP_URL = sink.url
+    boss = manager()
+    report = Path(settings.DATA_DIR) / "reports" / "daily" / "2026-11-20.pdf"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_bytes(b"%PDF-1.4 daily report")
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            message = outbox.queue_internal(
+                user=boss,
+                subject="Daily status 20 Nov",
+                body_text="See the attached report.",
+                attachments=[("daily.pdf", report, "application/pdf")],
+                key="daily:2026-11-20",
+                now=NOW,
+            )
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.customer is None and message.kind == "report"
+    [received] = sink.received
+    assert received.recipients == ["manager@example.com"]
+    assert [a.get_filename() for a in received.message.iter_attachments()] == ["daily.pdf"]
+    assert not Activity.objects.exists()  # nobody at a customer was contacted
+    with pytest.raises(outbox.OutboxError, match="not under RECOUP_DATA_DIR"):
+        outbox.queue_internal(
+            user=boss, subject="x", body_text="x", attachments=[("p", Path("/etc/passwd"), "text/plain")], key="k", now=NOW
+        )

@@ -36,6 +36,7 @@ from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
@@ -257,7 +258,7 @@ def as_email(message: Message, attachments: Sequence[tuple[str, bytes]] = ()) ->
     if attachments:
         files: list[MIMEBase] = []
         for filename, content in attachments:
-            part = MIMEApplication(content, "pdf")
+            part = MIMEApplication(content, "pdf" if filename.lower().endswith(".pdf") else "octet-stream")
             part.add_header("Content-Disposition", "attachment", filename=filename)
             files.append(part)
         mail = _multipart("mixed", [body, *files])
@@ -324,13 +325,15 @@ def log_outcomes(message_ids: Iterable[int], *, now: dt.datetime) -> int:
     with transaction.atomic():
         pending = list(
             Message.objects.select_for_update()
-            .filter(pk__in=list(message_ids), activity__isnull=True, status__in=list(_OUTCOME_WORDS))
+            .filter(pk__in=list(message_ids), activity__isnull=True, status__in=list(_OUTCOME_WORDS), customer__isnull=False)
             .select_related("customer", "created_by")
         )
         for message in pending:
+            customer = message.customer
+            assert customer is not None  # filtered above: internal messages are not contacts
             message.activity = log_activity(
                 actor=message.created_by,
-                customer=message.customer,
+                customer=customer,
                 at=message.sent_at or now,
                 channel=ActivityChannel.EMAIL if message.channel == Channel.EMAIL else ActivityChannel.LETTER,
                 outcome=Outcome.SENT if message.status == MessageStatus.SENT else Outcome.NONE,
@@ -417,6 +420,9 @@ def _deliver_one(message: Message, connection: Connection | None, *, now: dt.dat
 def attachments_for(message: Message) -> list[tuple[str, bytes]]:
     """The PDFs that go with a message: the letter itself for a letter step, and the statement
     of account when the step asks for it; dated by the day the message was written."""
+    if message.customer is None:  # an internal message: its stored files
+        data_dir = Path(settings.DATA_DIR)
+        return [(str(f["name"]), (data_dir / str(f["path"])).read_bytes()) for f in message.attachments or []]
     as_of = business_date(message.created_at)
     ref = message.customer.customer_ref
     files: list[tuple[str, bytes]] = []
@@ -434,10 +440,12 @@ def letter_for(message: Message, as_of: dt.date) -> bytes:
     # Imported here while the letters module is being written beside this one.
     from recoup.ledger import letters
 
+    customer = message.customer
+    assert customer is not None  # attachments_for sends internal messages their stored files
     invoices = list(Invoice.objects.filter(pk__in=message.items.values("invoice_id")).order_by("due_date", "invoice_ref"))
     return bytes(
         letters.letter_pdf(
-            message.customer,
+            customer,
             subject=message.subject,
             body_text=message.body_text,
             invoices=invoices,

@@ -80,7 +80,16 @@ class MessageStatus(models.TextChoices):
 class Message(models.Model):
     """An outgoing e-mail or letter. Written in the run's transaction; sent after commit."""
 
-    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="messages")
+    class Kind(models.TextChoices):
+        FOLLOWUP = "followup", "Follow-up to a customer"
+        REPORT = "report", "Report to a user"
+
+    # Empty for an internal message (a report to a user, ``recipient``): no customer, no activity entry.
+    customer = models.ForeignKey("ledger.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOWUP)
+    # Files sent with an internal message: [{"name", "path" (under RECOUP_DATA_DIR), "mime"}].
+    attachments = models.JSONField(default=list, blank=True)
     step = models.ForeignKey(SequenceStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     step_key = models.SlugField(max_length=40, blank=True, help_text="Empty for a message sent by hand")
     channel = models.CharField(max_length=12, choices=[(c.value, c.label) for c in MESSAGE_CHANNELS])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,55 @@ def send_after_commit(message_ids: Sequence[int]) -> None:
         transaction.on_commit(lambda: sending.send_messages(ids))
 
 
+def queue_internal(
+    *,
+    user: Any,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    attachments: Sequence[tuple[str, Path, str]] = (),
+    key: str,
+    now: dt.datetime,
+) -> Message:
+    """An internal message to ``user`` (a report), sent after commit like the follow-ups.
+
+    Idempotent by ``key``: the same key queues one message, whatever the number of calls.
+    Attachments are files under RECOUP_DATA_DIR as (name, path, MIME type); they are read when
+    the message is sent. No activity-log entry: no customer is contacted.
+    """
+    if not getattr(user, "email", ""):
+        raise OutboxError(f"{user} has no e-mail address.")
+    data_dir = Path(settings.DATA_DIR).resolve()
+    files = []
+    for name, path, mime in attachments:
+        resolved = Path(path).resolve()
+        if not resolved.is_relative_to(data_dir):
+            raise OutboxError(f"Attachment {name}: {path} is not under RECOUP_DATA_DIR.")
+        files.append({"name": name, "path": str(resolved.relative_to(data_dir)), "mime": mime})
+    idempotency = hashlib.sha256(f"internal|{key}".encode()).hexdigest()
+    with transaction.atomic():
+        message, created = Message.objects.get_or_create(
+            idempotency_key=idempotency,
+            defaults={
+                "kind": Message.Kind.REPORT,
+                "recipient": user,
+                "channel": "email",
+                "message_id": message_id_for(idempotency),
+                "to_name": str(user)[:300],
+                "to_address": user.email,
+                "subject": subject[:300],
+                "body_text": body_text,
+                "body_html": body_html,
+                "attachments": files,
+                "status": MessageStatus.QUEUED,
+                "created_at": now,
+            },
+        )
+        if created:
+            send_after_commit([message.pk])
+    return message
+
+
 def resend(message: Message, *, actor: Any, now: dt.datetime) -> Message:
     """Queue ``message`` again (held, failed or sent), with the same Message-ID; a manager's action."""
     require_manager(actor, "send a message again")
@@ -65,7 +115,8 @@ def resend(message: Message, *, actor: Any, now: dt.datetime) -> Message:
             status=MessageStatus.QUEUED, attempts=0, next_attempt_at=None, claim="", claimed_until=None, activity=None
         )
         record_event(actor=actor, action="message.resend", obj=locked, before=before, after={"status": "queued"}, at=now)
-        customers_changed([locked.customer_id], kind="message")
+        if locked.customer_id is not None:
+            customers_changed([locked.customer_id], kind="message")
         send_after_commit([locked.pk])
     locked.refresh_from_db()
     return locked
@@ -76,12 +127,13 @@ def resend(message: Message, *, actor: Any, now: dt.datetime) -> Message:
 
 def listing(*, status: str | None = None, query: str = "") -> QuerySet[Message]:
     """Messages newest first, optionally of one status or matching a customer, address or subject."""
-    found = Message.objects.select_related("customer").order_by("-created_at", "-pk")
+    found = Message.objects.select_related("customer", "recipient").order_by("-created_at", "-pk")
     if status:
         found = found.filter(status=status)
     if query:
         found = found.filter(
             Q(customer__name__icontains=query)
+            | Q(recipient__email__icontains=query)
             | Q(customer__customer_ref__iexact=query)
             | Q(to_address__icontains=query)
             | Q(subject__icontains=query)

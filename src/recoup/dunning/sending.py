@@ -40,7 +40,9 @@ def send_now(message_ids: Sequence[int] | None, *, now: dt.datetime) -> delivery
 def log_missing_outcomes(*, now: dt.datetime) -> int:
     """Activity-log entries a crash between the status write and the log left out."""
     missing = Message.objects.filter(
-        activity__isnull=True, status__in=[MessageStatus.SENT, MessageStatus.HELD, MessageStatus.FAILED]
+        activity__isnull=True,
+        customer__isnull=False,
+        status__in=[MessageStatus.SENT, MessageStatus.HELD, MessageStatus.FAILED],
     ).values_list("pk", flat=True)
     return delivery.log_outcomes(list(missing[:SWEEP_BATCH]), now=now)
 
