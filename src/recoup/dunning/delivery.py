@@ -324,7 +324,7 @@ def log_outcomes(message_ids: Iterable[int], *, now: dt.datetime) -> int:
     """
     with transaction.atomic():
         pending = list(
-            Message.objects.select_for_update()
+            Message.objects.select_for_update(of=("self",))
             .filter(pk__in=list(message_ids), activity__isnull=True, status__in=list(_OUTCOME_WORDS), customer__isnull=False)
             .select_related("customer", "created_by")
         )
