@@ -21,6 +21,7 @@ without one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.policy
 import email.utils
@@ -29,7 +30,7 @@ import secrets
 import signal
 import smtplib
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email.header import Header
 from email.mime.application import MIMEApplication
@@ -40,6 +41,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -377,15 +379,36 @@ def deliver(message_ids: Iterable[int] | None, *, now: dt.datetime, limit: int =
     messages = claim(message_ids, now=now, limit=limit)
     done = Delivered([], [], [], [])
     connection = Connection(server) if server is not None else None
-    try:
-        for message in messages:
-            _deliver_one(message, connection, now=now, done=done)
-    finally:
-        if connection is not None:
-            connection.close()
-    if messages:
-        log_outcomes([m.pk for m in messages], now=now)
+    with _quick_commits():
+        try:
+            for message in messages:
+                _deliver_one(message, connection, now=now, done=done)
+        finally:
+            if connection is not None:
+                connection.close()
+        if messages:
+            log_outcomes([m.pk for m in messages], now=now)
     return done
+
+
+@contextlib.contextmanager
+def _quick_commits() -> Iterator[None]:
+    """On PostgreSQL, the batch's status writes commit without waiting for the WAL flush.
+
+    A crash of this process loses nothing by it (PostgreSQL has the commit); only a crash of the
+    database server itself could lose the last few status writes, which puts those messages back
+    in the acceptance window (sent again with the same Message-ID), never loses one.
+    """
+    if db_connection.vendor != "postgresql" or db_connection.in_atomic_block:
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with db_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO DEFAULT")
 
 
 def _deliver_one(message: Message, connection: Connection | None, *, now: dt.datetime, done: Delivered) -> None:
