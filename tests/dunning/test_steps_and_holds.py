@@ -11,7 +11,7 @@ from recoup.accounts.models import Role, User
 from recoup.dunning.models import CreditHold, SequenceStep
 from recoup.worklist.models import Strategy
 
-from .ledger_builders import AT, customer, ensure_templates
+from .ledger_builders import AT, customer, ensure_templates, invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +106,12 @@ def test_a_collector_may_not_edit_steps(client: Any) -> None:
 
 def test_a_credit_hold_shows_on_the_customer_pages_and_a_manager_lifts_it(client: Any, manager: User) -> None:
     held = customer("HELD-1")
+    invoice(held, "HELD-INV", days_overdue=50)
     CreditHold.objects.create(customer=held, step_key="credit-hold", placed_at=AT)
     client.force_login(manager)
     assert "On hold (credit hold)" in client.get(f"/customers/{held.pk}/").content.decode()
     assert "On hold (credit hold)" in client.get("/customers/").content.decode()
+    assert "On hold (credit hold)" in client.get("/reports/aging/?by=customer").content.decode()
     assert client.post(f"/followups/customers/{held.pk}/lift-hold/").status_code == 302
     hold = CreditHold.objects.get(customer=held)
     assert hold.lifted_at is not None and hold.lifted_by == manager
