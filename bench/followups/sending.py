@@ -125,8 +125,10 @@ def _baseline(ids: list[int], url: str) -> dict[str, Any]:
         with transaction.atomic():
             message.status, message.sent_at, message.attempts = "sent", timezone.now(), message.attempts + 1
             message.save(update_fields=["status", "sent_at", "attempts"])
+            customer = message.customer
+            assert customer is not None
             message.activity = log_activity(
-                actor=None, customer=message.customer, at=timezone.now(), channel="email", outcome="sent", notes=message.subject
+                actor=None, customer=customer, at=timezone.now(), channel="email", outcome="sent", notes=message.subject
             )
             message.save(update_fields=["activity"])
     seconds = time.perf_counter() - started

@@ -247,7 +247,11 @@ def main(out_path: str) -> None:
 
     received = Counter(sink.message_ids())
     sent = {
-        (m.customer.customer_ref, m.step_key, tuple(sorted(m.items.values_list("invoice__invoice_ref", flat=True)))): m
+        (
+            m.customer.customer_ref if m.customer else "",
+            m.step_key,
+            tuple(sorted(m.items.values_list("invoice__invoice_ref", flat=True))),
+        ): m
         for m in Message.objects.filter(channel="email").select_related("customer")
     }
     lost = sorted(key for key in expected if key not in sent or received[sent[key].message_id] == 0)

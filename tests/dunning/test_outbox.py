@@ -48,7 +48,8 @@ def test_a_message_goes_out_with_its_message_id_and_the_servers_answer(overdue, 
     assert received.recipients == ["ap@acme.example"]
     assert received.message_id == overdue.message_id
     assert received.message["Subject"] == overdue.subject
-    assert "INV-7" in received.message.get_body(("plain",)).get_content()
+    plain = received.message.get_body(("plain",))
+    assert plain is not None and "INV-7" in plain.get_content()
     assert received.message.get_body(("html",)) is not None
     # The customer's history says it went out.
     activity = Activity.objects.get(customer=overdue.customer)
