@@ -37,9 +37,9 @@ KILLS = int(os.environ.get("FAULT_KILLS", "50"))
 SEED = int(os.environ.get("FAULT_SEED", "13"))
 CUSTOMERS = 48
 # A run costs far more than a worker's batch (a decision over every customer), so each day has one
-# killed run and up to five killed workers; the kill points take turns, so each is hit.
+# killed run and up to eight killed workers; the kill points take turns, so each is hit.
 RUN_KILLS_PER_DAY = 1
-SEND_KILLS_PER_DAY = 5
+SEND_KILLS_PER_DAY = 8
 # Business days at 11:00 in New York (the customers' zone): each reaches new steps for some items.
 FIRST_DAY = dt.datetime(2026, 3, 11, 15, 0, tzinfo=dt.UTC)
 RUN_MODES = ("compose", "commit-before", "commit-after", "delay")
