@@ -22,6 +22,7 @@ COMMANDS = {
     "backtest": ("backtest", "backtest payment prediction against baselines: --as-of DATE [--mode issue|open] [--json]"),
     "serve": ("serve", "serve the web application (production server) with a background worker [--no-worker]"),
     "worker": ("run_huey", "run background and nightly jobs: scoring after imports, retraining (huey consumer)"),
+    "followups": ("followups", "send what the follow-up sequences say is due: run [--at ISO-DATETIME] [--dry-run] [--json]"),
     "jobs": ("jobs", "background jobs and how they went: [--failed] [--status S] [--json]"),
     "createuser": ("createuser", "add a user with a role"),
     "token": ("token", "personal API tokens: create EMAIL --scopes read,write | list EMAIL | revoke PREFIX"),

@@ -230,6 +230,12 @@ RECOUP_ATTACHMENT_MAX_BYTES = int(os.environ.get("RECOUP_ATTACHMENT_MAX_BYTES", 
 RECOUP_DIAL_URI = os.environ.get("RECOUP_DIAL_URI", "tel:{e164}")
 # Named in call scripts ({{ company_name }}).
 RECOUP_COMPANY_NAME = os.environ.get("RECOUP_COMPANY_NAME", "our company")
+# The letterhead of follow-up letters and statements (docs/followups-letters.md): address lines
+# separated by "|", phone, e-mail, website.
+RECOUP_COMPANY_ADDRESS = os.environ.get("RECOUP_COMPANY_ADDRESS", "")
+RECOUP_COMPANY_PHONE = os.environ.get("RECOUP_COMPANY_PHONE", "")
+RECOUP_COMPANY_EMAIL = os.environ.get("RECOUP_COMPANY_EMAIL", "")
+RECOUP_COMPANY_WEBSITE = os.environ.get("RECOUP_COMPANY_WEBSITE", "")
 # How amounts and dates are written on pages and in worklist texts (babel locale).
 RECOUP_LOCALE = os.environ.get("RECOUP_LOCALE", "en_US")
 # Cash application (docs/cashapp.md): a match at least this sure is applied without a person; a
@@ -298,3 +304,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["expected_denials"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("RECOUP_LOG_LEVEL", "WARNING")},
 }
+# Follow-ups (docs/followups.md): the mail server messages go out through, e.g.
+# smtp://user:password@host:587?starttls=1 or smtps://host:465; empty: messages are kept in the
+# outbox (shown on the Outbox page) and nothing leaves. The sender's address on every message.
+RECOUP_SMTP_URL = os.environ.get("RECOUP_SMTP_URL", "").strip()
+RECOUP_MAIL_FROM = os.environ.get("RECOUP_MAIL_FROM", "").strip()

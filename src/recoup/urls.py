@@ -22,6 +22,7 @@ urlpatterns = [
     # The customer's own pages: no login, their link (recoup.portal); the team's link actions.
     path("portal/", include("recoup.portal.urls")),
     path("portal-links/", include("recoup.portal.staff_urls")),
+    path("followups/", include("recoup.dunning.urls")),
     path("jobs/", include("recoup.jobs.urls")),
     path("cash/", include("recoup.cashapp.urls")),
     path("webhooks/", include("recoup.webhooks.urls")),

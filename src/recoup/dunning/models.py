@@ -80,7 +80,16 @@ class MessageStatus(models.TextChoices):
 class Message(models.Model):
     """An outgoing e-mail or letter. Written in the run's transaction; sent after commit."""
 
-    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="messages")
+    class Kind(models.TextChoices):
+        FOLLOWUP = "followup", "Follow-up to a customer"
+        REPORT = "report", "Report to a user"
+
+    # Empty for an internal message (a report to a user, ``recipient``): no customer, no activity entry.
+    customer = models.ForeignKey("ledger.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOWUP)
+    # Files sent with an internal message: [{"name", "path" (under RECOUP_DATA_DIR), "mime"}].
+    attachments = models.JSONField(default=list, blank=True)
     step = models.ForeignKey(SequenceStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     step_key = models.SlugField(max_length=40, blank=True, help_text="Empty for a message sent by hand")
     channel = models.CharField(max_length=12, choices=[(c.value, c.label) for c in MESSAGE_CHANNELS])
@@ -103,6 +112,17 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The sending worker's lease (recoup.dunning.delivery): a worker claims a queued message with
+    # a conditional UPDATE, so two workers never send it at once, and a crashed worker's claim
+    # runs out and the message is sent again (with the same Message-ID).
+    claim = models.CharField(max_length=32, blank=True, default="")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # A failure the server may get over (4xx, no connection) is tried again from this instant.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    server_reply = models.CharField(max_length=500, blank=True, default="", help_text="The mail server's answer")
+    # The customer's activity-log entry for the message's outcome (sent, held, failed): written
+    # after the status, and by the outbox sweep for any message whose entry a crash lost.
+    activity = models.ForeignKey("activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,6 +9,7 @@ class PromisesConfig(AppConfig):
 
     def ready(self) -> None:
         from recoup.ledger.events import listen
-        from recoup.promises.receivers import judge_on_payment
+        from recoup.promises.receivers import judge_on_payment, settle_discounts_on_payment
 
         listen(judge_on_payment, name="promises.judge_on_payment")
+        listen(settle_discounts_on_payment, name="promises.settle_discounts_on_payment")

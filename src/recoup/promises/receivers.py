@@ -24,3 +24,12 @@ def judge_on_payment(change: CustomersChanged) -> None:
 
     now = timezone.now()
     judge_open_promises(sorted(change.customer_ids), as_of=business_date(now), now=now)
+
+
+def settle_discounts_on_payment(change: CustomersChanged) -> None:
+    """A payment of a discounted amount settles its offer as soon as it is booked."""
+    if not change.concerns("ledger"):
+        return
+    from recoup.promises.discounts import settle_discounts
+
+    settle_discounts(change.customer_ids, now=timezone.now())

@@ -3,6 +3,8 @@ and the facts the worklist ranks by."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import polars as pl
@@ -14,7 +16,7 @@ from recoup.accounts.selectors import role_of
 from recoup.database import sql
 from recoup.database.columnar import Reader
 from recoup.ledger.models import Allocation
-from recoup.promises.models import PaymentPlan, Promise
+from recoup.promises.models import DiscountOffer, DiscountOfferItem, PaymentPlan, Promise
 from recoup.promises.rules import OfferLimits
 
 
@@ -78,4 +80,51 @@ def plans_of(customer_id: int, *, limit: int = 5) -> list[PaymentPlan]:
         PaymentPlan.objects.filter(customer_id=customer_id)
         .exclude(status=PaymentPlan.Status.CANCELLED)
         .prefetch_related("instalments")[:limit]
+    )
+
+
+def open_discount_offer(customer_id: int, invoice_ids: Iterable[int], as_of: dt.date) -> DiscountOffer | None:
+    """The offer the customer may still take on ``as_of`` that covers any of these invoices
+    (newest first), with its items, or None: what a follow-up message mentions."""
+    return (
+        DiscountOffer.objects.filter(
+            customer_id=customer_id,
+            status=DiscountOffer.Status.OFFERED,
+            offered_on__lte=as_of,
+            valid_until__gte=as_of,
+            items__invoice_id__in=list(invoice_ids),
+        )
+        .distinct()
+        .prefetch_related("items__invoice")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def discounts_awaiting_approval() -> QuerySet[DiscountOffer]:
+    """Discounts beyond their proposer's limit, oldest first, for a senior."""
+    return (
+        DiscountOffer.objects.filter(status=DiscountOffer.Status.PENDING_APPROVAL)
+        .select_related("customer", "offered_by")
+        .prefetch_related("items__invoice")
+        .order_by("created_at", "id")
+    )
+
+
+def discount_offers_of(customer_id: int, *, limit: int = 10) -> list[DiscountOffer]:
+    """The customer's discount offers, newest first, with their items."""
+    return list(
+        DiscountOffer.objects.filter(customer_id=customer_id)
+        .prefetch_related("items__invoice")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def invoices_in_open_offers(customer_id: int) -> set[int]:
+    """The customer's invoices in an offer still open or awaiting approval (one offer per invoice)."""
+    return set(
+        DiscountOfferItem.objects.filter(
+            offer__customer_id=customer_id,
+            offer__status__in=[DiscountOffer.Status.OFFERED, DiscountOffer.Status.PENDING_APPROVAL],
+        ).values_list("invoice_id", flat=True)
     )

@@ -1,4 +1,5 @@
-"""Promises to pay and payment plans: recording them, judging them when they fall due, approving plans."""
+"""Promises to pay, payment plans and early-payment discounts: recording them, judging them when they
+fall due, approving plans and discounts beyond a role's limit."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from django.db import transaction
 from recoup.activities.models import Activity
 from recoup.audit.services import record_event
 from recoup.kernel.money import Money, split_evenly
+from recoup.ledger.clock import business_date
 from recoup.ledger.events import customers_changed
 from recoup.ledger.models import Customer, Invoice
 from recoup.promises import selectors
-from recoup.promises.models import Instalment, PaymentPlan, Promise, PromiseStatus
-from recoup.promises.rules import judge, judge_offer
+from recoup.promises.models import DiscountOffer, DiscountOfferItem, Instalment, PaymentPlan, Promise, PromiseStatus
+from recoup.promises.rules import discount_shares, judge, judge_discount, judge_offer
 
 
 class PromiseError(ValueError):
@@ -168,3 +170,129 @@ def decide_plan(*, actor: Any, plan: PaymentPlan, approve: bool, at: dt.datetime
         )
         customers_changed([plan.customer_id], kind="promise")
     return plan
+
+
+# Early-payment discounts (C10): offered within the role's limit, settled by a payment of the
+# discounted amount inside the window (heard through "customer changed", promises/receivers.py).
+
+MAX_DISCOUNT_DAYS = 90
+
+
+def _discount_items(customer: Customer, invoices: Sequence[Invoice]) -> list[Invoice]:
+    if not invoices:
+        raise PromiseError("Choose the invoices the discount is for")
+    fresh = list(Invoice.objects.filter(pk__in=[i.pk for i in invoices]).order_by("due_date", "pk"))
+    foreign = [i.invoice_ref for i in fresh if i.customer_id != customer.pk]
+    if foreign:
+        raise PromiseError(f"invoices of another customer: {', '.join(foreign)}")
+    closed = [i.invoice_ref for i in fresh if i.is_credit or i.open_amount <= 0]
+    if closed:
+        raise PromiseError(f"only open invoices can be discounted, not {', '.join(closed)}")
+    taken = DiscountOfferItem.objects.filter(
+        invoice__in=fresh, offer__status__in=[DiscountOffer.Status.OFFERED, DiscountOffer.Status.PENDING_APPROVAL]
+    ).select_related("invoice")
+    if taken:
+        raise PromiseError(f"already in an open discount offer: {', '.join(sorted({t.invoice.invoice_ref for t in taken}))}")
+    return fresh
+
+
+def _write_items(offer: DiscountOffer, invoices: Sequence[Invoice]) -> None:
+    shares = discount_shares([(i.currency, i.open_amount) for i in invoices], offer.discount_bp)
+    offer.items.all().delete()
+    DiscountOfferItem.objects.bulk_create(
+        DiscountOfferItem(offer=offer, invoice=i, currency=i.currency, open_amount=i.open_amount, discount_amount=share)
+        for i, share in zip(invoices, shares, strict=True)
+    )
+
+
+def _discount_record(offer: DiscountOffer) -> dict[str, Any]:
+    return {
+        "discount_bp": offer.discount_bp,
+        "status": offer.status,
+        "valid_until": offer.valid_until.isoformat() if offer.valid_until else None,
+        "amounts": [list(a) for a in offer.amounts()],
+        "source": offer.source,
+    }
+
+
+def offer_discount(
+    *,
+    customer: Customer,
+    invoices: Sequence[Invoice],
+    discount_bp: int,
+    days: int,
+    actor: Any,
+    now: dt.datetime,
+    source: str,
+) -> DiscountOffer:
+    """Offer ``discount_bp`` off the chosen open invoices for payment within ``days``: offered at
+    once when the actor's role allows it (a step without an actor: a collector's limit), else
+    awaiting a senior's approval, whose date starts the window."""
+    verdict = judge_discount(selectors.offer_limits(actor), discount_bp=discount_bp)
+    if verdict == "refused":
+        raise PromiseError(f"a discount is more than 0 % and less than 100 %, not {discount_bp / 100:g} %")
+    if not 1 <= days <= MAX_DISCOUNT_DAYS:
+        raise PromiseError(f"an offer holds for 1 to {MAX_DISCOUNT_DAYS} days, not {days}")
+    with transaction.atomic():
+        items = _discount_items(customer, invoices)
+        offered_on = business_date(now)
+        allowed = verdict == "allowed"
+        offer = DiscountOffer.objects.create(
+            customer=customer,
+            discount_bp=discount_bp,
+            days=days,
+            offered_on=offered_on if allowed else None,
+            valid_until=offered_on + dt.timedelta(days=days) if allowed else None,
+            status=DiscountOffer.Status.OFFERED if allowed else DiscountOffer.Status.PENDING_APPROVAL,
+            source=source[:80],
+            offered_by=actor if getattr(actor, "pk", None) else None,
+            approved_by=actor if allowed and getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
+        _write_items(offer, items)
+        record_event(actor=actor, action="discount.offer", obj=offer, after=_discount_record(offer), at=now)
+        customers_changed([customer.pk], kind="promise")
+    return offer
+
+
+def decide_discount(*, actor: Any, offer: DiscountOffer, approve: bool, now: dt.datetime) -> DiscountOffer:
+    """A senior approves (the window starts today, on what is open today) or declines an offer
+    beyond its proposer's limit."""
+    with transaction.atomic():
+        offer = DiscountOffer.objects.select_for_update().get(pk=offer.pk)
+        if offer.status != DiscountOffer.Status.PENDING_APPROVAL:
+            raise PromiseError("Only a discount awaiting approval can be approved or declined")
+        if approve and judge_discount(selectors.offer_limits(actor), discount_bp=offer.discount_bp) != "allowed":
+            raise PromiseError("This discount is beyond your own approval limit")
+        if approve:
+            invoices = list(Invoice.objects.filter(pk__in=offer.items.values("invoice_id"), open_amount__gt=0))
+            if not invoices:
+                raise PromiseError("Nothing of this offer is open any more")
+            _write_items(offer, sorted(invoices, key=lambda i: (i.due_date, i.pk)))
+            offer.offered_on = business_date(now)
+            offer.valid_until = offer.offered_on + dt.timedelta(days=offer.days)
+        offer.status = DiscountOffer.Status.OFFERED if approve else DiscountOffer.Status.DECLINED
+        offer.approved_by = actor if approve else None
+        offer.save(update_fields=["status", "approved_by", "offered_on", "valid_until"])
+        record_event(
+            actor=actor,
+            action="discount.approve" if approve else "discount.decline",
+            obj=offer,
+            after=_discount_record(offer),
+            at=now,
+        )
+        customers_changed([offer.customer_id], kind="promise")
+    return offer
+
+
+def expire_discounts(*, as_of: dt.date, now: dt.datetime) -> int:
+    """Offers whose last day has passed unpaid expire; returns how many. (A payment that arrived
+    inside the window but is booked later still settles an expired offer.)"""
+    stale = list(DiscountOffer.objects.filter(status=DiscountOffer.Status.OFFERED, valid_until__lt=as_of))
+    for offer in stale:
+        with transaction.atomic():
+            offer.status = DiscountOffer.Status.EXPIRED
+            offer.save(update_fields=["status"])
+            record_event(actor=None, action="discount.expire", obj=offer, after={"status": offer.status}, at=now)
+            customers_changed([offer.customer_id], kind="promise")
+    return len(stale)

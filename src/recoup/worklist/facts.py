@@ -216,7 +216,9 @@ def resolve_zones(customers: pl.DataFrame, default: str | None = None, company_c
                         explicit=explicit or None, region=region or None, country=country or None, phone=number, default=default
                     ).zone
         zones.append(zone)
-        countries.append(holiday_country(country, region, phone_country_of(number, None), company_country))
+        # A customer's own country decides its holidays: the phone is parsed only without one.
+        by_phone_country = None if (country or "").strip() else phone_country_of(number, None)
+        countries.append(holiday_country(country, region, by_phone_country, company_country))
     return customers.with_columns(
         zone=pl.Series(zones, dtype=pl.String),
         holiday_country=pl.Series(countries, dtype=pl.String),
