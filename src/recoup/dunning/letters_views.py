@@ -68,13 +68,14 @@ def statement_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("customer"), pk=pk, channel=Channel.LETTER)
-    if message.customer_id is None:
+    customer = message.customer
+    if customer is None:
         raise Http404("Not a letter to a customer")
-    _customer(request, message.customer_id)
+    _customer(request, customer.pk)
     letter = _letter(message)
     return _pdf(
         letters_pdf([letter], dated=letter.as_of, title=message.subject),
-        f"letter-{message.customer.customer_ref}-{letter.as_of:%Y-%m-%d}.pdf",
+        f"letter-{customer.customer_ref}-{letter.as_of:%Y-%m-%d}.pdf",
     )
 
 
@@ -87,6 +88,8 @@ def _letter(message: Message) -> Letter:
         invoice.open_amount = item.open_amount  # not saved: the letter's own figure
         invoices.append(invoice)
     as_of = clock.business_date(message.created_at)
+    if message.customer is None:  # internal messages (reports) are never letters
+        raise Http404("Not a letter to a customer")
     return Letter(message.customer, message.subject, message.body_text, invoices, as_of, message.language)
 
 
@@ -100,7 +103,7 @@ def _letters_of(day: dt.date) -> list[Message]:
         created_at__date__lte=day + dt.timedelta(days=1),
     ).select_related("customer")
     chosen = [m for m in around if clock.business_date(m.created_at) == day]
-    return sorted(chosen, key=lambda m: (m.customer.customer_ref, m.created_at, m.pk))
+    return sorted(chosen, key=lambda m: (m.customer.customer_ref if m.customer else "", m.created_at, m.pk))
 
 
 def _day(request: HttpRequest) -> dt.date:

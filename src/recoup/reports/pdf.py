@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from recoup.ledger.statement import ENCODING, printable
+from recoup.ledger.paper import ENCODING, printable
 
 __all__ = ["Section", "simple_pdf"]
 
