@@ -19,7 +19,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 from django.conf import settings
@@ -192,10 +192,27 @@ def daily_dir() -> Path:
     return Path(settings.DATA_DIR) / "reports" / "daily"
 
 
-def deliver_daily_report(user: Any, day: dt.date, html: str, pdf: bytes, *, now: dt.datetime) -> DailyReport | None:
-    """Hand one report over (today: files in the data directory and a row listing them).
+class HandOver(Protocol):
+    def __call__(self, report: DailyReport, *, html: str, html_file: Path, pdf_file: Path, now: dt.datetime) -> None: ...
 
-    None when ``user`` already has the report for ``day``: nothing is written twice.
+
+# Who sends a report on once it is written: the follow-ups' outbox registers itself here from its
+# AppConfig.ready() (it sits above reports, which may not import it). Called inside the report's
+# transaction, so the report row, its files and the queued e-mail exist together or not at all.
+_hand_overs: list[HandOver] = []
+
+
+def hand_reports_to(receiver: HandOver) -> None:
+    """Register ``receiver`` to be given each daily report as it is written (idempotent)."""
+    if receiver not in _hand_overs:
+        _hand_overs.append(receiver)
+
+
+def deliver_daily_report(user: Any, day: dt.date, html: str, pdf: bytes, *, now: dt.datetime) -> DailyReport | None:
+    """Write one report (files in the data directory and a row listing them on the Daily reports
+    page) and hand it to the registered senders (the outbox e-mails it to the manager).
+
+    None when ``user`` already has the report for ``day``: nothing is written or sent twice.
     """
     folder = daily_dir() / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,6 +229,8 @@ def deliver_daily_report(user: Any, day: dt.date, html: str, pdf: bytes, *, now:
             # Written inside the transaction: a failed write leaves no row, and the next run retries.
             (folder / f"{stem}.html").write_text(html, encoding="utf-8")
             (folder / f"{stem}.pdf").write_bytes(pdf)
+            for hand_over in _hand_overs:
+                hand_over(row, html=html, html_file=folder / f"{stem}.html", pdf_file=folder / f"{stem}.pdf", now=now)
     except IntegrityError:
         return None
     return row
