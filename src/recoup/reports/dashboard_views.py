@@ -4,6 +4,7 @@ Thin: parse the filters, call reports.dashboard, shape amounts once, render or e
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -106,6 +107,15 @@ def display(name: str, frame: pl.DataFrame, currency: str | None) -> pl.DataFram
     return frame.with_columns([pl.col(c).map_elements(_as_decimal_text(code), return_dtype=pl.String) for c in money])
 
 
+def _on_screen(name: str, frame: pl.DataFrame, currency: str | None) -> list[dict[str, object]]:
+    """Rows for the page: money back to Decimal, so the template groups it as numbers."""
+    money = set(money_columns(name, frame))
+    return [
+        {k: (Decimal(v) if k in money and v not in (None, "") else v) for k, v in row.items()}
+        for row in display(name, frame, currency).to_dicts()
+    ]
+
+
 def _export(data: board.DashboardData, table: str, fmt: str) -> HttpResponse:
     frame = display(table, data.tables[table], data.currency)
     numeric = tuple(money_columns(table, data.tables[table]))
@@ -169,7 +179,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         return _export(data, table, fmt)
     if fmt == "pdf":
         return _pdf(data)
-    shown = {name: display(name, frame, data.currency).to_dicts() for name, frame in data.tables.items()}
+    shown = {name: _on_screen(name, frame, data.currency) for name, frame in data.tables.items()}
     query = request.GET.urlencode()
     context = {
         "nav": "dashboard",
