@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 from recoup.accounts.api_auth import WRITE, responses
 from recoup.activities.models import Activity, Channel, Outcome
 from recoup.activities.services import ActivityError, log_activity
-from recoup.database.paging import Id, Instant, Page, PageQuery, Text, one_of, page, page_of
+from recoup.database.paging import Id, Instant, Page, PageQuery, Text, narrowed, one_of, page, page_of
 from recoup.ledger.models import Contact, Customer
 from recoup.ledger.selectors import NotYours, customer_for, visible_customers
 
@@ -51,19 +51,10 @@ def activities(
     at_to: Instant | None = None,
 ) -> Any:
     rows = Activity.objects.filter(customer__in=visible_customers(request.user)).select_related("user")
-    if paging.customer is not None:
-        rows = rows.filter(customer_id=paging.customer)
-    if paging.updated_since is not None:
-        # Activities are never edited: "changed since" is "happened since".
-        rows = rows.filter(at__gte=paging.updated_since)
-    if channel is not None:
-        rows = rows.filter(channel=channel)
-    if outcome is not None:
-        rows = rows.filter(outcome=outcome)
-    if at_from is not None:
-        rows = rows.filter(at__gte=at_from)
-    if at_to is not None:
-        rows = rows.filter(at__lte=at_to)
+    rows = narrowed(rows, customer_id=paging.customer, channel=channel, outcome=outcome, at__gte=at_from, at__lte=at_to)
+    # Activities are never edited: "changed since" is "happened since". A call of its own, as
+    # at__gte is also at_from's lookup (both apply when both are given).
+    rows = narrowed(rows, at__gte=paging.updated_since)
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
     return page([activity_out(a) for a in found], after)
 

@@ -117,6 +117,12 @@ def decode_cursor(cursor: str | None) -> int | None:
     return after
 
 
+def narrowed(rows: QuerySet[M], **lookups: Any) -> QuerySet[M]:
+    """``rows`` filtered by each lookup whose value was given (None = the parameter was left out)."""
+    given = {k: v for k, v in lookups.items() if v is not None}
+    return rows.filter(**given) if given else rows
+
+
 def page_of(queryset: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
     """The rows after ``cursor``, at most ``limit`` (clamped to 1..MAX_LIMIT), and the next cursor."""
     limit = max(1, min(int(limit), MAX_LIMIT))

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from recoup.accounts.api_auth import responses
-from recoup.database.paging import Day, Id, Page, PageQuery, one_of, page, page_of
+from recoup.database.paging import Day, Id, Page, PageQuery, narrowed, one_of, page, page_of
 from recoup.disputes import rules, selectors
 from recoup.disputes.models import Dispute
 from recoup.ledger.clock import business_date
@@ -128,18 +128,16 @@ def case_pages(
     """In id order with a cursor; ``updated_since`` keeps cases opened or resolved since then."""
     as_of = business_date(timezone.now())
     rows = selectors.visible_disputes(request.user).select_related("customer", "owner", "escalated_to")
-    if paging.customer is not None:
-        rows = rows.filter(customer_id=paging.customer)
+    rows = narrowed(
+        rows,
+        customer_id=paging.customer,
+        status=status,
+        reason=reason,
+        opened_on__gte=opened_from,
+        opened_on__lte=opened_to,
+    )
     if paging.updated_since is not None:
         since = business_date(paging.updated_since)
         rows = rows.filter(Q(opened_on__gte=since) | Q(resolved_on__gte=since))
-    if status is not None:
-        rows = rows.filter(status=status)
-    if reason is not None:
-        rows = rows.filter(reason=reason)
-    if opened_from is not None:
-        rows = rows.filter(opened_on__gte=opened_from)
-    if opened_to is not None:
-        rows = rows.filter(opened_on__lte=opened_to)
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
     return page([_out(case, as_of) for case in found], after)

@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from recoup.accounts.api_auth import responses
-from recoup.database.paging import Day, Page, PageQuery, Text, one_of, page, page_of
+from recoup.database.paging import Day, Page, PageQuery, Text, narrowed, one_of, page, page_of
 from recoup.ledger import clock, selectors
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
 
@@ -88,11 +88,7 @@ class PaymentOut(Schema):
 
 def _scoped(request: HttpRequest, queryset: QuerySet[Any], paging: PageQuery, *, field: str = "customer") -> QuerySet[Any]:
     rows = queryset.filter(**{f"{field}__in": selectors.visible_customers(request.user)})
-    if paging.customer is not None:
-        rows = rows.filter(**{f"{field}_id": paging.customer})
-    if paging.updated_since is not None:
-        rows = rows.filter(updated_at__gte=paging.updated_since)
-    return rows
+    return narrowed(rows, **{f"{field}_id": paging.customer}, updated_at__gte=paging.updated_since)
 
 
 def _dates(rows: QuerySet[Any], field: str, start: dt.date | None, end: dt.date | None) -> QuerySet[Any]:
@@ -120,10 +116,7 @@ def customers(
     segment: Text = "",
 ) -> Any:
     rows = selectors.visible_customers(request.user).select_related("collector")
-    if paging.customer is not None:
-        rows = rows.filter(pk=paging.customer)
-    if paging.updated_since is not None:
-        rows = rows.filter(updated_at__gte=paging.updated_since)
+    rows = narrowed(rows, pk=paging.customer, updated_at__gte=paging.updated_since)
     if status:
         rows = rows.filter(status=status)
     if segment:

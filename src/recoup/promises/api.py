@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from recoup.accounts.api_auth import responses
-from recoup.database.paging import Day, Page, PageQuery, one_of, page, page_of
+from recoup.database.paging import Day, Page, PageQuery, narrowed, one_of, page, page_of
 from recoup.ledger.selectors import visible_customers
 from recoup.promises.models import PaymentPlan, Promise, PromiseStatus
 
@@ -63,16 +63,14 @@ def promises(
     promised_to: Day | None = None,
 ) -> Any:
     rows = Promise.objects.filter(customer__in=visible_customers(request.user)).prefetch_related("invoices")
-    if paging.customer is not None:
-        rows = rows.filter(customer_id=paging.customer)
-    if paging.updated_since is not None:
-        rows = rows.filter(created_at__gte=paging.updated_since)
-    if status is not None:
-        rows = rows.filter(status=status)
-    if promised_from is not None:
-        rows = rows.filter(promised_date__gte=promised_from)
-    if promised_to is not None:
-        rows = rows.filter(promised_date__lte=promised_to)
+    rows = narrowed(
+        rows,
+        customer_id=paging.customer,
+        created_at__gte=paging.updated_since,
+        status=status,
+        promised_date__gte=promised_from,
+        promised_date__lte=promised_to,
+    )
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
     return page([promise_out(p) for p in found], after)
 
@@ -82,12 +80,7 @@ def plans(
     request: HttpRequest, paging: Query[PageQuery], status: Annotated[str, one_of(PaymentPlan.Status)] | None = None
 ) -> Any:
     rows = PaymentPlan.objects.filter(customer__in=visible_customers(request.user)).prefetch_related("invoices", "instalments")
-    if paging.customer is not None:
-        rows = rows.filter(customer_id=paging.customer)
-    if paging.updated_since is not None:
-        rows = rows.filter(created_at__gte=paging.updated_since)
-    if status is not None:
-        rows = rows.filter(status=status)
+    rows = narrowed(rows, customer_id=paging.customer, created_at__gte=paging.updated_since, status=status)
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
     items = [
         {

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from recoup.accounts.api_auth import responses
-from recoup.database.paging import Instant, Page, PageQuery, Text, one_of, page, page_of
+from recoup.database.paging import Instant, Page, PageQuery, Text, narrowed, one_of, page, page_of
 from recoup.ledger.models import Customer
 from recoup.ledger.selectors import NotYours, customer_for, visible_customers
 from recoup.worklist import selectors
@@ -121,18 +121,15 @@ def tasks(
     rows = Task.objects.filter(customer__in=visible_customers(request.user)).select_related("user")
     if mine:
         rows = rows.filter(user_id=getattr(request.user, "pk", None) or 0)
-    if paging.customer is not None:
-        rows = rows.filter(customer_id=paging.customer)
-    if paging.updated_since is not None:
-        rows = rows.filter(created_at__gte=paging.updated_since)
-    if status is not None:
-        rows = rows.filter(status=status)
-    if kind is not None:
-        rows = rows.filter(kind=kind)
-    if due_from is not None:
-        rows = rows.filter(due_at__gte=due_from)
-    if due_to is not None:
-        rows = rows.filter(due_at__lte=due_to)
+    rows = narrowed(
+        rows,
+        customer_id=paging.customer,
+        created_at__gte=paging.updated_since,
+        status=status,
+        kind=kind,
+        due_at__gte=due_from,
+        due_at__lte=due_to,
+    )
     found, after = page_of(rows, cursor=paging.cursor, limit=paging.limit)
     items = [{**{f: getattr(t, f) for f in TaskOut.model_fields if f != "user"}, "user": t.user.email} for t in found]
     return page(items, after)
