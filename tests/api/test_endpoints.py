@@ -144,3 +144,25 @@ def test_flagged_notes_need_save_despite_tone(team, books, bearer) -> None:
     assert refused.status_code == 422 and "tone check" in refused.json()["detail"]
     saved = client.post(url, {**rude, "save_despite_tone": True}, content_type="application/json")
     assert saved.status_code == 201 and saved.json()["tone_flags"]
+
+
+@pytest.mark.parametrize("offset", ["+22:23", "-14:30"])
+def test_an_instant_with_an_offset_no_zone_uses_is_refused_by_name(team, books, bearer, offset: str) -> None:
+    # Found by the soak's fuzzer: PostgreSQL refused "+22:23" with a 500; now a 422 naming the range.
+    client = bearer(team["manager"], "read")
+    answer = client.get("/api/activities", {"at_from": f"2000-02-03T08:30:26{offset}"})
+    assert answer.status_code == 422
+    assert "-14:00 and +14:00" in answer.content.decode()
+
+
+def test_an_instant_in_another_zone_means_the_same_moment(team, books, bearer, now) -> None:
+    Customer.objects.filter(pk=books["pool"].pk).update(updated_at=now + dt.timedelta(hours=1))
+    client = bearer(team["manager"], "read")
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+
+    def since(minutes: int) -> list[str]:
+        instant = (now + dt.timedelta(minutes=minutes)).astimezone(tokyo).isoformat()
+        return [c["customer_ref"] for c in client.get("/api/customers", {"updated_since": instant}).json()["items"]]
+
+    assert since(30) == ["POOL"]
+    assert since(90) == []

@@ -41,10 +41,21 @@ def _plausible_day(value: dt.date) -> dt.date:
     return value
 
 
+# The widest offsets any zone uses (UTC-12:00 to UTC+14:00). Python accepts up to ±23:59, but
+# PostgreSQL refuses such a literal ("time zone displacement out of range"): found by the soak's fuzzer.
+_WIDEST_OFFSET = dt.timedelta(hours=14)
+
+
 def _plausible_instant(value: dt.datetime) -> dt.datetime:
     _plausible_day(value.date())
     # An instant without an offset is read as UTC, the API's zone.
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    offset = value.utcoffset() or dt.timedelta(0)
+    if abs(offset) > _WIDEST_OFFSET:
+        raise ValueError("a UTC offset between -14:00 and +14:00")
+    # Sent to the database in UTC: one form for every instant, whatever offset the client used.
+    return value.astimezone(dt.UTC)
 
 
 def _iso_day(value: Any) -> Any:
