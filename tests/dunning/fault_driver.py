@@ -40,6 +40,7 @@ CUSTOMERS = 48
 # killed run and up to eight killed workers; the kill points take turns, so each is hit.
 RUN_KILLS_PER_DAY = 1
 SEND_KILLS_PER_DAY = 8
+MAX_DAYS = 250
 # Business days at 11:00 in New York (the customers' zone): each reaches new steps for some items.
 FIRST_DAY = dt.datetime(2026, 3, 11, 15, 0, tzinfo=dt.UTC)
 RUN_MODES = ("compose", "commit-before", "commit-after", "delay")
@@ -54,6 +55,27 @@ def business_days(count: int) -> list[dt.datetime]:
             days.append(at)
         at += dt.timedelta(days=1)
     return days
+
+
+def add_fresh_invoices(at: dt.datetime, day_number: int) -> None:
+    """New invoices every business day, due in three days (what a daily ERP import brings): the
+    run always has reminders to send, so the 50 kills never wait for a ledger that has run dry,
+    however the kills' timing fell on this machine."""
+    from recoup.ledger.models import Customer, Invoice
+
+    customers = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    for k in range(3):
+        customer_id = customers[(day_number * 3 + k) % len(customers)]
+        due = at.date() + dt.timedelta(days=3)
+        Invoice.objects.create(
+            customer_id=customer_id,
+            invoice_ref=f"N-{day_number:03d}-{k}",
+            issue_date=due - dt.timedelta(days=30),
+            due_date=due,
+            currency="USD",
+            amount=50_000 + 1_000 * k,
+            open_amount=50_000 + 1_000 * k,
+        )
 
 
 def build_ledger() -> None:
@@ -199,7 +221,7 @@ def main(out_path: str) -> None:
     kills: Counter[str] = Counter()
     expected: set[tuple[str, str, tuple[str, ...]]] = set()
     windows: set[str] = set()  # accepted by the server, status not written: may go out again
-    days = iter(business_days(60))
+    days = iter(enumerate(business_days(MAX_DAYS)))
     run_turn, send_turn = itertools.count(), itertools.count()
 
     def seen_since(mark: int) -> list[str]:
@@ -218,7 +240,12 @@ def main(out_path: str) -> None:
         return count
 
     while sum(kills.values()) < KILLS:
-        at = next(days)
+        try:
+            day_number, at = next(days)
+        except StopIteration:
+            raise RuntimeError(f"{MAX_DAYS} business days gave only {dict(kills)} kills") from None
+        add_fresh_invoices(at, day_number)
+        connections.close_all()  # the children fork with no connection of the parent's
         fork(child_dry_run, at, plan_path)
         with open(plan_path) as fh:
             due_messages = json.load(fh)["messages"]
